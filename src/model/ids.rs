@@ -1,0 +1,76 @@
+//! Identifiers: newtypes over uuid v7, so they sort by creation time.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident, $prefix:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// Wraps an existing uuid (for example one read back from storage).
+            pub const fn from_uuid(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+
+            /// The uuid inside.
+            pub const fn as_uuid(&self) -> &Uuid {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!($prefix, "_{}"), self.0.simple())
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(uuid: Uuid) -> Self {
+                Self(uuid)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// The tenant: one brand's desk. One engine owns one tenant; every event
+    /// carries it, and event stores keep one stream per tenant.
+    TenantId,
+    "tenant"
+);
+uuid_id!(
+    /// A conversation (a thread with one customer about one matter).
+    ConversationId,
+    "conv"
+);
+uuid_id!(
+    /// A message accepted by the engine, inbound or outbound.
+    MessageId,
+    "msg"
+);
+uuid_id!(
+    /// A customer: one person, possibly with several linked identities.
+    CustomerId,
+    "cust"
+);
+uuid_id!(
+    /// A human agent who answers conversations.
+    AgentId,
+    "agent"
+);
+uuid_id!(
+    /// A team of agents (for example "Dutch care" or "baggage back office").
+    TeamId,
+    "team"
+);
+uuid_id!(
+    /// An outbound send requested by the engine; it doubles as the idempotency
+    /// key handed to the channel, so a retried send is never delivered twice.
+    OutboundId,
+    "out"
+);

@@ -1,0 +1,41 @@
+//! The vocabulary of care: plain data with serde and validation, no policy.
+//!
+//! Everything else in the crate speaks in these types. They hold no behaviour
+//! beyond checking their own invariants (`Agent::new` rejects zero capacity,
+//! `Language` only holds two-letter codes).
+
+mod agent;
+mod channel;
+mod classification;
+mod conversation;
+mod customer;
+mod ids;
+mod language;
+mod message;
+
+pub use agent::{Agent, Capacity, Presence, Skill, Team};
+pub use channel::{Capabilities, ChannelKind, ChannelRef};
+pub use classification::{Classification, Intent, Kind, PiiFinding, PiiKind};
+pub use conversation::{Author, CloseReason, Conversation, Message, Priority, Status};
+pub use customer::{Customer, Identity, Tier};
+pub use ids::{AgentId, ConversationId, CustomerId, MessageId, OutboundId, TeamId, TenantId};
+pub use language::{Language, LanguageParseError};
+pub use message::{Attachment, InboundMessage, OutboundMessage, Visibility};
+
+/// A model value broke one of its own rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// An agent's or team's name is empty or blank; give a name customers can read.
+    #[error("name must not be empty")]
+    EmptyName,
+    /// An agent has no language; give at least one.
+    #[error("an agent needs at least one language")]
+    NoLanguages,
+    /// An agent's total capacity is zero; use presence `Away` to stop new work instead.
+    #[error("capacity must be at least one unit")]
+    ZeroCapacity,
+    /// A language or skill level outside 1 to 5.
+    #[error("level {0} is outside 1..=5")]
+    LevelOutOfRange(u8),
+}
