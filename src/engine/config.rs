@@ -1,0 +1,209 @@
+//! Engine configuration: tenant, channels and settings, kept apart from state.
+
+use crate::model::{Capabilities, ChannelRef, Classification, InboundMessage, Language, TenantId};
+use chrono::Duration;
+
+/// How an inbound message finds its conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ThreadingPolicy {
+    /// By reply chain (in-reply-to), else the customer's open conversation on
+    /// any linked identity, else a new one (the default).
+    #[default]
+    ReplyChainThenCustomer,
+    /// By reply chain only: a message that replies to nothing known starts a
+    /// new conversation (how public support threads are usually counted).
+    ReplyChainOnly,
+}
+
+/// A brand account the desk works, with what it allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelSettings {
+    /// The account.
+    pub channel: ChannelRef,
+    /// What it allows.
+    pub capabilities: Capabilities,
+    /// The language to assume when a message's own is unknown.
+    pub default_language: Option<Language>,
+}
+
+/// What the engine knows when it classifies a message itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassifyContext {
+    /// The language the customer wrote in before, if known.
+    pub customer_language: Option<Language>,
+    /// The channel account's default language.
+    pub channel_default_language: Option<Language>,
+}
+
+/// Classifies inbound messages that arrive without a classification.
+///
+/// The engine records the result in the event, so a classifier may keep
+/// state of its own (near-duplicate windows) without breaking replay.
+pub trait Classifier: Send {
+    /// Classifies one message.
+    fn classify(&mut self, message: &InboundMessage, context: &ClassifyContext) -> Classification;
+}
+
+/// The classifier used when none is configured: every message is a query
+/// (nobody is left unanswered because of a guess), in the language the
+/// network hinted, else the customer's, else the channel's default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassThroughClassifier;
+
+impl Classifier for PassThroughClassifier {
+    fn classify(&mut self, message: &InboundMessage, context: &ClassifyContext) -> Classification {
+        let language = message
+            .language_hint
+            .or(context.customer_language)
+            .or(context.channel_default_language);
+        let mut classification = Classification::query(language);
+        classification.reasons.push("unclassified".into());
+        classification
+    }
+}
+
+/// Configuration of one engine: the tenant, its channels and its settings.
+///
+/// It is kept apart from the state so that an engine can be rebuilt from
+/// its events with [`Engine::replay`](super::Engine::replay).
+///
+/// ```
+/// use caredesk::engine::EngineConfig;
+/// use caredesk::model::{ChannelKind, ChannelRef, Language, TenantId};
+/// let config = EngineConfig::new(TenantId::from_uuid(uuid::Uuid::from_u128(1)))
+///     .with_channel(ChannelRef::new(ChannelKind::X, "@KLM"), Some(Language::ENGLISH))
+///     .with_reopen_window(chrono::Duration::hours(48));
+/// assert_eq!(config.channels.len(), 1);
+/// ```
+pub struct EngineConfig {
+    /// The tenant whose desk this engine runs.
+    pub tenant: TenantId,
+    /// Mixed with the tenant into the id generator's seed.
+    pub id_seed: u64,
+    /// The brand accounts; messages on other accounts are rejected.
+    pub channels: Vec<ChannelSettings>,
+    /// How messages find their conversation.
+    pub threading: ThreadingPolicy,
+    /// A customer message this soon after resolution reopens the
+    /// conversation; later ones start a new one. Resolved conversations are
+    /// closed (reason `Resolved`) when it ends.
+    pub reopen_window: Duration,
+    /// Mentions nobody answered or promoted are closed (reason
+    /// `NoResponseNeeded`) this long after their last message.
+    pub mention_listen_window: Duration,
+    /// Closed conversations leave the hot state this long after closing.
+    pub retention: Duration,
+    /// Longest accepted text, in bytes.
+    pub max_text_bytes: usize,
+    /// Classifies messages that arrive without a classification.
+    pub classifier: Box<dyn Classifier>,
+}
+
+impl std::fmt::Debug for EngineConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineConfig")
+            .field("tenant", &self.tenant)
+            .field("id_seed", &self.id_seed)
+            .field("channels", &self.channels)
+            .field("threading", &self.threading)
+            .field("reopen_window", &self.reopen_window)
+            .field("mention_listen_window", &self.mention_listen_window)
+            .field("retention", &self.retention)
+            .field("max_text_bytes", &self.max_text_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineConfig {
+    /// Defaults: reopen window 72 hours, mentions listened to for 24 hours,
+    /// closed conversations kept hot for 24 hours, texts up to 64 KiB, every
+    /// unclassified message a query.
+    pub fn new(tenant: TenantId) -> Self {
+        EngineConfig {
+            tenant,
+            id_seed: 0,
+            channels: Vec::new(),
+            threading: ThreadingPolicy::default(),
+            reopen_window: Duration::hours(72),
+            mention_listen_window: Duration::hours(24),
+            retention: Duration::hours(24),
+            max_text_bytes: 64 * 1024,
+            classifier: Box::new(PassThroughClassifier),
+        }
+    }
+
+    /// Adds a brand account with the documented capabilities of its network.
+    #[must_use]
+    pub fn with_channel(mut self, channel: ChannelRef, default_language: Option<Language>) -> Self {
+        let capabilities = Capabilities::for_kind(channel.kind);
+        self.channels.push(ChannelSettings {
+            channel,
+            capabilities,
+            default_language,
+        });
+        self
+    }
+
+    /// Adds a brand account with explicit capabilities.
+    #[must_use]
+    pub fn with_channel_settings(mut self, settings: ChannelSettings) -> Self {
+        self.channels.push(settings);
+        self
+    }
+
+    /// Sets the id seed (mixed with the tenant).
+    #[must_use]
+    pub fn with_id_seed(mut self, seed: u64) -> Self {
+        self.id_seed = seed;
+        self
+    }
+
+    /// Sets the threading policy.
+    #[must_use]
+    pub fn with_threading(mut self, threading: ThreadingPolicy) -> Self {
+        self.threading = threading;
+        self
+    }
+
+    /// Sets the reopen window.
+    #[must_use]
+    pub fn with_reopen_window(mut self, window: Duration) -> Self {
+        self.reopen_window = window;
+        self
+    }
+
+    /// Sets how long unanswered mentions are listened to.
+    #[must_use]
+    pub fn with_mention_listen_window(mut self, window: Duration) -> Self {
+        self.mention_listen_window = window;
+        self
+    }
+
+    /// Sets how long closed conversations stay in the hot state.
+    #[must_use]
+    pub fn with_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Sets the classifier for messages that arrive unclassified.
+    #[must_use]
+    pub fn with_classifier(mut self, classifier: Box<dyn Classifier>) -> Self {
+        self.classifier = classifier;
+        self
+    }
+
+    /// The id generator's seed: the configured seed mixed with the tenant.
+    pub(crate) fn effective_seed(&self) -> u64 {
+        let tenant = self.tenant.as_uuid().as_u128();
+        super::ids::splitmix64(
+            self.id_seed ^ (tenant as u64) ^ ((tenant >> 64) as u64).rotate_left(17),
+        )
+    }
+
+    pub(crate) fn channel_index(&self, channel: &ChannelRef) -> Option<usize> {
+        self.channels
+            .iter()
+            .position(|settings| &settings.channel == channel)
+    }
+}

@@ -1,0 +1,645 @@
+//! Decide: validate an input against the state and compute its events,
+//! changing nothing. Reactions (queueing, routing, timers) are computed from
+//! the state after each applied event and cannot fail.
+
+use super::config::{ClassifyContext, ThreadingPolicy};
+use super::event::{DeliveryFailure, EventPayload, TransferTarget};
+use super::ids::IdGenerator;
+use super::input::{DeliveryOutcome, Input, Reply, StatusChange};
+use super::state::{EngineState, TimerKind};
+use super::{Engine, EngineError};
+use crate::model::{
+    AgentId, Author, Classification, ConversationId, CustomerId, Identity, InboundMessage, Kind,
+    MessageId, OutboundId, OutboundMessage, Priority, Status, Visibility,
+};
+use chrono::{DateTime, Utc};
+
+/// What the engine worked out about an inbound message before classifying it.
+struct InboundPlan {
+    channel: u16,
+    customer: Option<CustomerId>,
+}
+
+impl Engine {
+    /// Validates `input` and returns the events it causes directly.
+    pub(super) fn decide(
+        &mut self,
+        now: DateTime<Utc>,
+        input: Input,
+    ) -> Result<Vec<EventPayload>, EngineError> {
+        let mut ids = self.state.ids;
+        match input {
+            Input::Inbound {
+                message,
+                classification,
+            } => {
+                let plan = self.validate_inbound(&message)?;
+                let classification = match classification {
+                    Some(classification) => classification,
+                    None => {
+                        let context = ClassifyContext {
+                            customer_language: plan
+                                .customer
+                                .and_then(|c| self.state.customers.get(&c))
+                                .and_then(|c| c.language),
+                            channel_default_language: self
+                                .config
+                                .channels
+                                .get(usize::from(plan.channel))
+                                .and_then(|settings| settings.default_language),
+                        };
+                        self.config.classifier.classify(&message, &context)
+                    }
+                };
+                Ok(self.decide_inbound(now, &mut ids, plan, message, classification))
+            }
+            Input::Reply(reply) => self.decide_reply(now, &mut ids, reply),
+            Input::Note {
+                conversation,
+                agent,
+                text,
+            } => {
+                self.record(conversation)?;
+                self.known_agent(agent)?;
+                self.check_text(&text, false)?;
+                Ok(vec![EventPayload::NoteAdded {
+                    message: MessageId(ids.mint(now)),
+                    conversation,
+                    agent,
+                    text,
+                }])
+            }
+            Input::Transfer {
+                conversation,
+                target,
+            } => self.decide_transfer(conversation, target),
+            Input::SetStatus {
+                conversation,
+                change,
+            } => self.decide_status(now, conversation, change),
+            Input::SetPriority {
+                conversation,
+                priority,
+            } => {
+                let from = self.record(conversation)?.priority;
+                Ok(if from == priority {
+                    Vec::new()
+                } else {
+                    vec![EventPayload::PriorityChanged {
+                        conversation,
+                        from,
+                        to: priority,
+                    }]
+                })
+            }
+            Input::Tag { conversation, tag } => {
+                let current = self.record(conversation)?;
+                let tag = tag.trim().to_owned();
+                if tag.is_empty() {
+                    return Err(EngineError::BlankTag);
+                }
+                Ok(if current.tags.binary_search(&tag).is_ok() {
+                    Vec::new()
+                } else {
+                    vec![EventPayload::TagAdded { conversation, tag }]
+                })
+            }
+            Input::PromoteMention { conversation } => {
+                let current = self.record(conversation)?;
+                if current.kind != Kind::Mention {
+                    return Err(EngineError::NotAMention(conversation));
+                }
+                if !current.status.is_active() {
+                    return Err(EngineError::ConversationNotActive(conversation));
+                }
+                Ok(vec![EventPayload::MentionPromoted { conversation }])
+            }
+            Input::UpsertAgent(agent) => {
+                agent.validate()?;
+                Ok(match self.state.router.agent(agent.id) {
+                    None => vec![EventPayload::AgentAdded { agent }],
+                    Some(existing) if *existing == agent => Vec::new(),
+                    Some(_) => vec![EventPayload::AgentUpdated { agent }],
+                })
+            }
+            Input::SetPresence { agent, presence } => {
+                let current = self.known_agent(agent)?.presence;
+                Ok(if current == presence {
+                    Vec::new()
+                } else {
+                    vec![EventPayload::PresenceChanged { agent, presence }]
+                })
+            }
+            Input::LinkIdentities { a, b } => Ok(self.decide_link(now, &mut ids, a, b)?),
+            Input::DeliveryReport { outbound, outcome } => {
+                if !self.state.pending_sends.contains_key(&outbound) {
+                    return Err(EngineError::UnknownOutbound(outbound));
+                }
+                Ok(vec![match outcome {
+                    DeliveryOutcome::Delivered { external_id } => EventPayload::DeliverySucceeded {
+                        outbound,
+                        external_id,
+                    },
+                    DeliveryOutcome::Failed { reason, permanent } => EventPayload::DeliveryFailed {
+                        outbound,
+                        failure: DeliveryFailure { reason, permanent },
+                    },
+                }])
+            }
+            Input::Tick => Ok(Vec::new()),
+        }
+    }
+
+    fn record(&self, id: ConversationId) -> Result<&crate::model::Conversation, EngineError> {
+        self.state
+            .conversations
+            .get(&id)
+            .map(|record| &record.conversation)
+            .ok_or(EngineError::UnknownConversation(id))
+    }
+
+    fn known_agent(&self, id: AgentId) -> Result<&crate::model::Agent, EngineError> {
+        self.state
+            .router
+            .agent(id)
+            .ok_or(EngineError::UnknownAgent(id))
+    }
+
+    fn check_text(&self, text: &str, has_attachments: bool) -> Result<(), EngineError> {
+        if text.len() > self.config.max_text_bytes {
+            return Err(EngineError::TextTooLong {
+                bytes: text.len(),
+                limit: self.config.max_text_bytes,
+            });
+        }
+        if text.trim().is_empty() && !has_attachments {
+            return Err(EngineError::EmptyMessage);
+        }
+        Ok(())
+    }
+
+    fn validate_inbound(&self, message: &InboundMessage) -> Result<InboundPlan, EngineError> {
+        let channel = self
+            .config
+            .channel_index(&message.channel)
+            .and_then(|index| u16::try_from(index).ok())
+            .ok_or_else(|| EngineError::UnknownChannel(message.channel.to_string()))?;
+        if message.external_id.trim().is_empty() {
+            return Err(EngineError::MissingExternalId);
+        }
+        self.check_text(&message.text, !message.attachments.is_empty())?;
+        if let Some(existing) = self
+            .state
+            .conversation_of_external(channel, &message.external_id)
+        {
+            return Err(EngineError::DuplicateMessage { existing });
+        }
+        Ok(InboundPlan {
+            channel,
+            customer: self.state.customer_of(&message.author),
+        })
+    }
+
+    /// Finds the conversation a message joins: by reply chain, then (policy
+    /// permitting) the customer's latest active or resolved conversation.
+    fn thread(&self, plan: &InboundPlan, message: &InboundMessage) -> Option<ConversationId> {
+        let customer = plan.customer?;
+        let usable = |id: &ConversationId| {
+            self.state.conversations.get(id).is_some_and(|record| {
+                record.conversation.customer == customer
+                    && !matches!(record.conversation.status, Status::Closed { .. })
+            })
+        };
+        if let Some(parent) = &message.in_reply_to {
+            if let Some(id) = self.state.conversation_of_external(plan.channel, parent) {
+                if usable(&id) {
+                    return Some(id);
+                }
+            }
+        }
+        if self.config.threading == ThreadingPolicy::ReplyChainOnly {
+            return None;
+        }
+        let conversations = &self.state.customers.get(&customer)?.conversations;
+        conversations.iter().rev().copied().find(|id| usable(id))
+    }
+
+    fn decide_inbound(
+        &self,
+        now: DateTime<Utc>,
+        ids: &mut IdGenerator,
+        plan: InboundPlan,
+        message: InboundMessage,
+        classification: Classification,
+    ) -> Vec<EventPayload> {
+        let mut events = Vec::with_capacity(4);
+        let existing = self.thread(&plan, &message);
+        let customer = match plan.customer {
+            Some(customer) => customer,
+            None => {
+                let customer = CustomerId(ids.mint(now));
+                events.push(EventPayload::CustomerCreated {
+                    customer,
+                    identity: message.author.clone(),
+                });
+                customer
+            }
+        };
+        let conversation = match existing {
+            Some(id) => {
+                if let Some(record) = self.state.conversations.get(&id) {
+                    let current = &record.conversation;
+                    if current.status == Status::Resolved {
+                        events.push(EventPayload::StatusChanged {
+                            conversation: id,
+                            from: Status::Resolved,
+                            to: Status::Open,
+                        });
+                    }
+                    if current.kind == Kind::Mention && classification.kind == Kind::Query {
+                        events.push(EventPayload::MentionPromoted { conversation: id });
+                    }
+                }
+                id
+            }
+            None => {
+                let id = ConversationId(ids.mint(now));
+                events.push(EventPayload::ConversationOpened {
+                    conversation: id,
+                    customer,
+                    channel: message.channel.clone(),
+                    kind: classification.kind,
+                    priority: Priority::Normal,
+                    language: classification.language,
+                });
+                id
+            }
+        };
+        events.push(EventPayload::MessageReceived {
+            message: MessageId(ids.mint(now)),
+            conversation,
+            inbound: message,
+            classification,
+        });
+        if let Some(record) = existing.and_then(|id| self.state.conversations.get(&id)) {
+            let current = &record.conversation;
+            if matches!(current.status, Status::Pending | Status::Snoozed { .. }) {
+                events.push(EventPayload::StatusChanged {
+                    conversation,
+                    from: current.status,
+                    to: if current.assignee.is_some() {
+                        Status::Assigned
+                    } else {
+                        Status::Open
+                    },
+                });
+            }
+        }
+        events
+    }
+
+    fn decide_reply(
+        &self,
+        now: DateTime<Utc>,
+        ids: &mut IdGenerator,
+        reply: Reply,
+    ) -> Result<Vec<EventPayload>, EngineError> {
+        let record = self
+            .state
+            .conversations
+            .get(&reply.conversation)
+            .ok_or(EngineError::UnknownConversation(reply.conversation))?;
+        let current = &record.conversation;
+        self.known_agent(reply.agent)?;
+        if !current.status.is_active() {
+            return Err(EngineError::ConversationNotActive(reply.conversation));
+        }
+        self.check_text(&reply.text, !reply.attachments.is_empty())?;
+        let last_inbound = record.messages.iter().rev().find_map(|m| match &m.author {
+            Author::Customer { identity } => Some((identity, m.external_id.as_deref())),
+            _ => None,
+        });
+        let channel_settings = self
+            .config
+            .channels
+            .iter()
+            .find(|settings| settings.channel == current.channel);
+        if let Some(settings) = channel_settings {
+            let allowed = match reply.visibility {
+                Visibility::Public => settings.capabilities.public_replies,
+                Visibility::Private => settings.capabilities.private_messages,
+            };
+            if !allowed {
+                return Err(EngineError::VisibilityNotSupported(
+                    match reply.visibility {
+                        Visibility::Public => "public",
+                        Visibility::Private => "private",
+                    },
+                ));
+            }
+        }
+        let mut events = Vec::with_capacity(3);
+        match current.assignee {
+            Some(assignee) if assignee != reply.agent => {
+                return Err(EngineError::NotAssignee {
+                    agent: reply.agent,
+                    conversation: reply.conversation,
+                });
+            }
+            Some(assignee) if assignee == reply.agent => {}
+            _ => {
+                let requirements = crate::routing::Requirements {
+                    language: None,
+                    channel: current.channel.kind,
+                    team: None,
+                };
+                if !self.state.router.has_capacity(reply.agent, &requirements) {
+                    return Err(EngineError::AgentAtCapacity(reply.agent));
+                }
+                if current.kind == Kind::Mention {
+                    events.push(EventPayload::MentionPromoted {
+                        conversation: reply.conversation,
+                    });
+                }
+                events.push(EventPayload::ConversationAssigned {
+                    conversation: reply.conversation,
+                    agent: reply.agent,
+                });
+            }
+        }
+        if current.kind == Kind::Mention && events.is_empty() {
+            events.push(EventPayload::MentionPromoted {
+                conversation: reply.conversation,
+            });
+        }
+        let (recipient, in_reply_to) = match last_inbound {
+            Some((identity, external)) => (identity.clone(), external.map(str::to_owned)),
+            None => (Identity::new(current.channel.kind, String::new()), None),
+        };
+        let message = MessageId(ids.mint(now));
+        let outbound = OutboundId(ids.mint(now));
+        events.push(EventPayload::ReplyRequested {
+            message,
+            conversation: reply.conversation,
+            agent: Some(reply.agent),
+            automated: false,
+            outbound: OutboundMessage {
+                id: outbound,
+                channel: current.channel.clone(),
+                recipient,
+                visibility: reply.visibility,
+                text: reply.text,
+                in_reply_to,
+                attachments: reply.attachments,
+            },
+        });
+        Ok(events)
+    }
+
+    fn decide_transfer(
+        &self,
+        conversation: ConversationId,
+        target: TransferTarget,
+    ) -> Result<Vec<EventPayload>, EngineError> {
+        let current = self.record(conversation)?;
+        if !current.status.is_active() {
+            return Err(EngineError::ConversationNotActive(conversation));
+        }
+        match target {
+            TransferTarget::Agent { agent } => {
+                self.known_agent(agent)?;
+                if current.assignee == Some(agent) {
+                    return Ok(Vec::new());
+                }
+                let requirements = crate::routing::Requirements {
+                    language: None,
+                    channel: current.channel.kind,
+                    team: None,
+                };
+                if !self.state.router.has_capacity(agent, &requirements) {
+                    return Err(EngineError::AgentAtCapacity(agent));
+                }
+            }
+            TransferTarget::Team { team } => {
+                if current.team == Some(team) && current.assignee.is_none() {
+                    return Ok(Vec::new());
+                }
+            }
+        }
+        Ok(vec![EventPayload::ConversationTransferred {
+            conversation,
+            from: current.assignee,
+            target,
+        }])
+    }
+
+    fn decide_status(
+        &self,
+        now: DateTime<Utc>,
+        conversation: ConversationId,
+        change: StatusChange,
+    ) -> Result<Vec<EventPayload>, EngineError> {
+        let from = self.record(conversation)?.status;
+        let invalid = |to: &'static str| EngineError::InvalidTransition { from, to };
+        let to = match change {
+            StatusChange::Pending => match from {
+                Status::Open | Status::Assigned | Status::Snoozed { .. } => Status::Pending,
+                _ => return Err(invalid("pending")),
+            },
+            StatusChange::Snooze { until } => {
+                if until <= now {
+                    return Err(EngineError::SnoozeInPast);
+                }
+                match from {
+                    Status::Open | Status::Assigned | Status::Pending | Status::Snoozed { .. } => {
+                        Status::Snoozed { until }
+                    }
+                    _ => return Err(invalid("snoozed")),
+                }
+            }
+            StatusChange::Resolve => match from {
+                Status::Open | Status::Assigned | Status::Pending | Status::Snoozed { .. } => {
+                    Status::Resolved
+                }
+                _ => return Err(invalid("resolved")),
+            },
+            StatusChange::Reopen => match from {
+                Status::Resolved => Status::Open,
+                _ => return Err(invalid("open")),
+            },
+            StatusChange::Close { reason } => match from {
+                Status::Closed { .. } => return Err(invalid("closed")),
+                _ => Status::Closed { reason },
+            },
+        };
+        Ok(vec![EventPayload::StatusChanged {
+            conversation,
+            from,
+            to,
+        }])
+    }
+
+    fn decide_link(
+        &self,
+        now: DateTime<Utc>,
+        ids: &mut IdGenerator,
+        a: Identity,
+        b: Identity,
+    ) -> Result<Vec<EventPayload>, EngineError> {
+        if a == b {
+            return Err(EngineError::SameIdentity);
+        }
+        let owner_a = self.state.customer_of(&a);
+        let owner_b = self.state.customer_of(&b);
+        Ok(match (owner_a, owner_b) {
+            (None, None) => {
+                let customer = CustomerId(ids.mint(now));
+                vec![
+                    EventPayload::CustomerCreated {
+                        customer,
+                        identity: a,
+                    },
+                    EventPayload::IdentityLinked {
+                        customer,
+                        identity: b,
+                    },
+                ]
+            }
+            (Some(customer), None) => vec![EventPayload::IdentityLinked {
+                customer,
+                identity: b,
+            }],
+            (None, Some(customer)) => vec![EventPayload::IdentityLinked {
+                customer,
+                identity: a,
+            }],
+            (Some(x), Some(y)) if x == y => Vec::new(),
+            (Some(x), Some(y)) => vec![EventPayload::CustomersMerged {
+                survivor: x.min(y),
+                merged: x.max(y),
+            }],
+        })
+    }
+}
+
+/// Reactions: what follows from an applied event, computed from the state.
+pub(super) fn reactions(state: &EngineState, payload: &EventPayload) -> Vec<EventPayload> {
+    let router = &state.router;
+    let conversation_of =
+        |id: &ConversationId| state.conversations.get(id).map(|r| &r.conversation);
+    let queue_if_waiting = |id: &ConversationId| -> Vec<EventPayload> {
+        match conversation_of(id) {
+            Some(c)
+                if c.kind == Kind::Query
+                    && c.status == Status::Open
+                    && c.assignee.is_none()
+                    && !router.is_waiting(*id) =>
+            {
+                vec![EventPayload::ConversationQueued { conversation: *id }]
+            }
+            _ => Vec::new(),
+        }
+    };
+    match payload {
+        EventPayload::ConversationOpened { conversation, .. }
+        | EventPayload::MentionPromoted { conversation } => queue_if_waiting(conversation),
+        EventPayload::MessageReceived { conversation, .. } => queue_if_waiting(conversation),
+        EventPayload::StatusChanged {
+            conversation, to, ..
+        } => {
+            let mut events = queue_if_waiting(conversation);
+            if matches!(to, Status::Resolved | Status::Closed { .. }) {
+                if let Some(agent) = conversation_of(conversation).and_then(|c| c.assignee) {
+                    events.extend(fill(state, agent));
+                }
+            }
+            events
+        }
+        EventPayload::ConversationTransferred {
+            conversation,
+            from,
+            target,
+        } => {
+            let mut events = Vec::new();
+            if matches!(target, TransferTarget::Team { .. }) {
+                events.extend(queue_if_waiting(conversation));
+            }
+            if let Some(agent) = from {
+                events.extend(fill(state, *agent));
+            }
+            events
+        }
+        EventPayload::ConversationQueued { conversation } => {
+            let requirements =
+                conversation_of(conversation).map(|c| crate::routing::Requirements {
+                    language: c.language,
+                    channel: c.channel.kind,
+                    team: c.team,
+                });
+            match requirements.and_then(|r| router.best_agent_for(&r)) {
+                Some(agent) => vec![EventPayload::ConversationAssigned {
+                    conversation: *conversation,
+                    agent,
+                }],
+                None => Vec::new(),
+            }
+        }
+        EventPayload::PresenceChanged { agent, .. } => fill(state, *agent),
+        EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
+            fill(state, agent.id)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Offers an agent with free capacity the first waiting conversation they can take.
+fn fill(state: &EngineState, agent: AgentId) -> Vec<EventPayload> {
+    state
+        .router
+        .next_for_agent(agent)
+        .map(|conversation| {
+            vec![EventPayload::ConversationAssigned {
+                conversation,
+                agent,
+            }]
+        })
+        .unwrap_or_default()
+}
+
+/// The events a due timer causes.
+pub(super) fn timer_events(
+    state: &EngineState,
+    conversation: ConversationId,
+    kind: TimerKind,
+) -> Vec<EventPayload> {
+    let Some(record) = state.conversations.get(&conversation) else {
+        return Vec::new();
+    };
+    let current = &record.conversation;
+    let change = |to: Status| {
+        vec![EventPayload::StatusChanged {
+            conversation,
+            from: current.status,
+            to,
+        }]
+    };
+    match (kind, current.status) {
+        (TimerKind::ListenEnds, Status::Open) if current.kind == Kind::Mention => {
+            change(Status::Closed {
+                reason: crate::model::CloseReason::NoResponseNeeded,
+            })
+        }
+        (TimerKind::SnoozeEnds, Status::Snoozed { .. }) => change(if current.assignee.is_some() {
+            Status::Assigned
+        } else {
+            Status::Open
+        }),
+        (TimerKind::ReopenWindowEnds, Status::Resolved) => change(Status::Closed {
+            reason: crate::model::CloseReason::Resolved,
+        }),
+        (TimerKind::RetentionEnds, Status::Closed { .. }) => {
+            vec![EventPayload::ConversationArchived { conversation }]
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,113 @@
+//! Errors the engine returns; every one leaves the engine unchanged.
+
+use crate::model::{AgentId, ConversationId, MessageId, ModelError, OutboundId, Status, TenantId};
+use chrono::{DateTime, Utc};
+
+/// Why the engine refused an input. A refused input changes nothing.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// `now` is earlier than the time of the last input. Pass a clock that
+    /// never goes backwards (or clamp it) and try again.
+    #[error("clock went backwards: {now} is before the last input at {last}")]
+    ClockWentBackwards {
+        /// The time given.
+        now: DateTime<Utc>,
+        /// The time of the last input.
+        last: DateTime<Utc>,
+    },
+    /// The same (channel, external id) was accepted before: nothing was
+    /// recorded again. Treat it as success (a redelivered webhook).
+    #[error("duplicate message: already accepted as {existing}")]
+    DuplicateMessage {
+        /// The conversation that holds the original.
+        existing: ConversationId,
+    },
+    /// The message has no text and no attachment.
+    #[error("message is empty: no text and no attachment")]
+    EmptyMessage,
+    /// The text is longer than the configured limit.
+    #[error("text of {bytes} bytes exceeds the limit of {limit}")]
+    TextTooLong {
+        /// Its length.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The message arrived on a brand account the engine was not configured with.
+    #[error("unknown channel {0}: add it to EngineConfig::channels")]
+    UnknownChannel(String),
+    /// The external id is empty; channels must pass the network's id.
+    #[error("message has an empty external id")]
+    MissingExternalId,
+    /// No such conversation in the hot state (unknown, or archived).
+    #[error("unknown conversation {0}")]
+    UnknownConversation(ConversationId),
+    /// No such agent.
+    #[error("unknown agent {0}")]
+    UnknownAgent(AgentId),
+    /// No such send awaiting a report.
+    #[error("unknown or already reported outbound message {0}")]
+    UnknownOutbound(OutboundId),
+    /// The change is not allowed from the conversation's status.
+    #[error("cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// The status now.
+        from: Status,
+        /// The status asked for (by name).
+        to: &'static str,
+    },
+    /// Only the assignee may reply or write to an assigned conversation.
+    #[error("agent {agent} is not the assignee of {conversation}")]
+    NotAssignee {
+        /// The agent who tried.
+        agent: AgentId,
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// The agent has no free capacity for this conversation.
+    #[error("agent {0} has no free capacity")]
+    AgentAtCapacity(AgentId),
+    /// The agent's data breaks a model rule.
+    #[error("invalid agent: {0}")]
+    InvalidAgent(#[from] ModelError),
+    /// The conversation is closed or resolved; reopen it first.
+    #[error("conversation {0} is not active")]
+    ConversationNotActive(ConversationId),
+    /// A snooze must end after `now`.
+    #[error("snooze must end after now")]
+    SnoozeInPast,
+    /// A tag must not be blank.
+    #[error("tag must not be blank")]
+    BlankTag,
+    /// The conversation is not a mention.
+    #[error("conversation {0} is already a query")]
+    NotAMention(ConversationId),
+    /// The two identities given are the same.
+    #[error("cannot link an identity to itself")]
+    SameIdentity,
+    /// The channel cannot send this kind of message (e.g. public replies on WhatsApp).
+    #[error("channel does not allow {0} messages")]
+    VisibilityNotSupported(&'static str),
+    /// Replay found an event that does not fit the stream.
+    #[error("replay: event {seq}: {reason}")]
+    Replay {
+        /// The offending event's sequence number.
+        seq: u64,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Replay found an event of another tenant.
+    #[error("replay: event {seq} belongs to tenant {found}, not {expected}")]
+    WrongTenant {
+        /// The event.
+        seq: u64,
+        /// The tenant found.
+        found: TenantId,
+        /// The engine's tenant.
+        expected: TenantId,
+    },
+    /// A message id was referenced that the conversation does not hold.
+    #[error("unknown message {0}")]
+    UnknownMessage(MessageId),
+}

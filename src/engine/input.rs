@@ -1,0 +1,150 @@
+//! Inputs: everything that can happen to a desk, as the engine is told it.
+
+use super::TransferTarget;
+use crate::model::{
+    Agent, AgentId, Attachment, Classification, CloseReason, ConversationId, Identity,
+    InboundMessage, OutboundId, Presence, Priority, Visibility,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A status change an agent (or the application) asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "change")]
+pub enum StatusChange {
+    /// Waiting on the customer: clocks that pause on pending stop.
+    Pending,
+    /// Put aside until `until`; it wakes then or on a customer message.
+    Snooze {
+        /// When to wake (must be after `now`).
+        until: DateTime<Utc>,
+    },
+    /// Answered and done.
+    Resolve,
+    /// A resolved conversation needs work again.
+    Reopen,
+    /// Finished for good.
+    Close {
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+/// The outcome of a send, as the runtime reports it back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum DeliveryOutcome {
+    /// The network accepted it under this id.
+    Delivered {
+        /// The network's id for the sent message.
+        external_id: String,
+    },
+    /// It failed.
+    Failed {
+        /// A readable reason.
+        reason: String,
+        /// Whether retrying cannot help.
+        permanent: bool,
+    },
+}
+
+/// An agent's reply to a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Reply {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The agent writing.
+    pub agent: AgentId,
+    /// Public reply or private message.
+    pub visibility: Visibility,
+    /// The text (the signature is the agent's to add, or the guard's to check).
+    pub text: String,
+    /// Attachments.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// Something that happened, to be handled by [`Engine::handle`](super::Engine::handle).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "input")]
+#[non_exhaustive]
+pub enum Input {
+    /// A customer message arrived. With `classification: None` the engine
+    /// classifies it itself (see [`EngineConfig`](super::EngineConfig)).
+    Inbound {
+        /// The message.
+        message: InboundMessage,
+        /// Triage's verdict, when the caller already has one.
+        classification: Option<Classification>,
+    },
+    /// An agent replied.
+    Reply(Reply),
+    /// An agent wrote an internal note.
+    Note {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+        /// The note.
+        text: String,
+    },
+    /// Move a conversation to another agent or team.
+    Transfer {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Where to.
+        target: TransferTarget,
+    },
+    /// Change a conversation's status.
+    SetStatus {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The change.
+        change: StatusChange,
+    },
+    /// Change a conversation's priority.
+    SetPriority {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The new priority.
+        priority: Priority,
+    },
+    /// Add a tag to a conversation.
+    Tag {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The tag (not blank).
+        tag: String,
+    },
+    /// An agent decided a mention needs an answer.
+    PromoteMention {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// Add an agent, or update one already known (same id).
+    UpsertAgent(Agent),
+    /// An agent's presence changed.
+    SetPresence {
+        /// The agent.
+        agent: AgentId,
+        /// The new presence.
+        presence: Presence,
+    },
+    /// Two identities belong to one person: link them (merging customers).
+    LinkIdentities {
+        /// One identity.
+        a: Identity,
+        /// The other.
+        b: Identity,
+    },
+    /// The runtime reports the outcome of a requested send.
+    DeliveryReport {
+        /// The send.
+        outbound: OutboundId,
+        /// What happened.
+        outcome: DeliveryOutcome,
+    },
+    /// Time passed: handle whatever is due (the runtime sends this at
+    /// [`Engine::next_deadline`](super::Engine::next_deadline)).
+    Tick,
+}

@@ -1,0 +1,248 @@
+//! The deterministic core: inputs in, events out, no IO and no clock.
+//!
+//! [`Engine::handle`] takes the time and an [`Input`] and returns the
+//! [`Event`]s that record the change; [`Engine::next_deadline`] says when it
+//! next needs a [`Input::Tick`]. Inside, `handle` has two halves: *decide*
+//! validates the input against the state and computes its events, changing
+//! nothing (so a refused input changes nothing by construction), and *apply*
+//! folds each event into the state; it is the only code that mutates it.
+//! Reactions (queueing, routing, timers) are computed from the state after
+//! each applied event. [`Engine::replay`] runs apply alone, so replay cannot
+//! drift from live handling.
+//!
+//! Conversation lifecycle: new → open (waiting) → assigned → pending /
+//! snoozed → resolved → closed. A customer message on a resolved conversation
+//! within [`EngineConfig::reopen_window`] reopens it; when the window ends it
+//! is closed (reason `Resolved`), and a later message starts a new one.
+//! Unanswered mentions are closed (`NoResponseNeeded`) after
+//! [`EngineConfig::mention_listen_window`]. Closed conversations leave the hot
+//! state after [`EngineConfig::retention`] (event `conversation_archived`);
+//! with them go the customers who have no other conversation and a single
+//! identity, so memory follows open work. Due timers are handled at the end
+//! of every `handle` call, after the input itself.
+//!
+//! Threading: a message joins the conversation its `in_reply_to` points to
+//! (when it is the same customer's), else the customer's latest conversation
+//! that is not closed (on any linked identity), else it starts one; see
+//! [`ThreadingPolicy`].
+
+mod config;
+mod decide;
+mod error;
+mod event;
+mod ids;
+mod input;
+mod query;
+mod state;
+
+pub use config::{
+    ChannelSettings, Classifier, ClassifyContext, EngineConfig, PassThroughClassifier,
+    ThreadingPolicy,
+};
+pub use error::EngineError;
+pub use event::{
+    DeliveryFailure, Event, EventDecodeError, EventPayload, TransferTarget, CURRENT_SCHEMA,
+};
+pub use ids::IdGenerator;
+pub use input::{DeliveryOutcome, Input, Reply, StatusChange};
+pub use query::{ConversationView, QueueEntry};
+pub use state::EngineState;
+
+use chrono::{DateTime, Utc};
+
+/// The deterministic care engine for one tenant.
+///
+/// ```
+/// use caredesk::engine::{Engine, EngineConfig, Input};
+/// use caredesk::model::*;
+/// let klm = ChannelRef::new(ChannelKind::X, "@KLM");
+/// let mut engine = Engine::new(
+///     EngineConfig::new(TenantId::from_uuid(uuid::Uuid::from_u128(1))).with_channel(klm.clone(), None),
+/// );
+/// let now = "2026-11-23T10:00:00Z".parse()?;
+/// let message = InboundMessage::new(klm, "1", Identity::new(ChannelKind::X, "@anna"),
+///     Visibility::Public, "@KLM where is my bag?", now);
+/// let events = engine.handle(now, Input::Inbound { message, classification: None })?;
+/// let names: Vec<_> = events.iter().map(|e| e.payload.name()).collect();
+/// assert_eq!(names, ["customer_created", "conversation_opened", "message_received", "conversation_queued"]);
+/// assert_eq!(engine.queue().count(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    config: EngineConfig,
+    state: EngineState,
+    /// The time of the last accepted input (inputs that caused no event
+    /// count too); not part of the replayable state.
+    last_input: Option<DateTime<Utc>>,
+}
+
+impl Engine {
+    /// An engine with no history.
+    pub fn new(config: EngineConfig) -> Self {
+        let state = EngineState::new(&config);
+        Engine {
+            config,
+            state,
+            last_input: None,
+        }
+    }
+
+    /// Rebuilds an engine from its events (apply only; nothing is decided
+    /// again, no classifier runs).
+    ///
+    /// # Errors
+    /// [`EngineError::WrongTenant`] for an event of another tenant, and
+    /// [`EngineError::Replay`] for a gap or repeat in the sequence numbers.
+    pub fn replay(
+        config: EngineConfig,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Result<Self, EngineError> {
+        let mut engine = Engine::new(config);
+        engine.apply_all(events)?;
+        Ok(engine)
+    }
+
+    /// Rebuilds an engine from a snapshot of its state and the events after it.
+    ///
+    /// # Errors
+    /// As [`Engine::replay`].
+    pub fn from_snapshot(
+        config: EngineConfig,
+        state: EngineState,
+        tail: impl IntoIterator<Item = Event>,
+    ) -> Result<Self, EngineError> {
+        let mut engine = Engine {
+            config,
+            state,
+            last_input: None,
+        };
+        engine.apply_all(tail)?;
+        Ok(engine)
+    }
+
+    /// Applies events that were produced by an engine of the same tenant
+    /// (the tail of a log, or another node's writes).
+    ///
+    /// # Errors
+    /// As [`Engine::replay`]; events before the error are applied.
+    pub fn apply_all(
+        &mut self,
+        events: impl IntoIterator<Item = Event>,
+    ) -> Result<(), EngineError> {
+        for event in events {
+            if event.tenant != self.config.tenant {
+                return Err(EngineError::WrongTenant {
+                    seq: event.seq,
+                    found: event.tenant,
+                    expected: self.config.tenant,
+                });
+            }
+            if event.seq != self.state.last_seq + 1 {
+                return Err(EngineError::Replay {
+                    seq: event.seq,
+                    reason: format!("expected sequence number {}", self.state.last_seq + 1),
+                });
+            }
+            self.state
+                .apply(&self.config, event.at, event.seq, &event.payload);
+        }
+        Ok(())
+    }
+
+    /// Handles one input at time `now` and returns the events that record
+    /// everything that changed (the input's own, then what followed: queueing,
+    /// routing, due timers).
+    ///
+    /// # Errors
+    /// An [`EngineError`] says why the input was refused; the engine is then
+    /// unchanged. [`EngineError::DuplicateMessage`] means the message was
+    /// accepted before (treat it as success).
+    pub fn handle(&mut self, now: DateTime<Utc>, input: Input) -> Result<Vec<Event>, EngineError> {
+        if let Some(last) = self.last_input.or(self.state.now) {
+            if now < last {
+                return Err(EngineError::ClockWentBackwards { now, last });
+            }
+        }
+        let primary = self.decide(now, input)?;
+        let mut events = Vec::with_capacity(primary.len() + 1);
+        for payload in primary {
+            self.commit(now, payload, &mut events);
+        }
+        self.settle(now, &mut events, 0);
+        self.run_due_timers(now, &mut events);
+        self.last_input = Some(now);
+        Ok(events)
+    }
+
+    /// When the engine next needs an [`Input::Tick`], if ever.
+    #[must_use]
+    pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
+        self.state.timers.first().map(|(at, _, _)| *at)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The state (serialise it for a snapshot).
+    pub fn state(&self) -> &EngineState {
+        &self.state
+    }
+
+    /// The sequence number of the last event.
+    pub fn last_seq(&self) -> u64 {
+        self.state.last_seq
+    }
+
+    /// The time of the last input handled or event applied, if any.
+    pub fn now(&self) -> Option<DateTime<Utc>> {
+        self.last_input.max(self.state.now)
+    }
+
+    fn commit(&mut self, now: DateTime<Utc>, payload: EventPayload, events: &mut Vec<Event>) {
+        let seq = self.state.last_seq + 1;
+        self.state.apply(&self.config, now, seq, &payload);
+        events.push(Event {
+            seq,
+            at: now,
+            tenant: self.config.tenant,
+            schema: CURRENT_SCHEMA,
+            payload,
+        });
+    }
+
+    /// Runs reactions for every event from `from` on, until nothing follows.
+    fn settle(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>, from: usize) {
+        let mut cursor = from;
+        while cursor < events.len() {
+            let follow = decide::reactions(&self.state, &events[cursor].payload);
+            for payload in follow {
+                self.commit(now, payload, events);
+            }
+            cursor += 1;
+        }
+    }
+
+    fn run_due_timers(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
+        while let Some(&(at, conversation, kind)) = self.state.timers.first() {
+            if at > now {
+                break;
+            }
+            let follow = decide::timer_events(&self.state, conversation, kind);
+            if follow.is_empty() {
+                // Cannot happen while timers follow status (apply keeps them
+                // in step); dropping a timer that has nothing to do keeps the
+                // loop finite either way.
+                self.state.timers.remove(&(at, conversation, kind));
+                continue;
+            }
+            let start = events.len();
+            for payload in follow {
+                self.commit(now, payload, events);
+            }
+            self.settle(now, events, start);
+        }
+    }
+}

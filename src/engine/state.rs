@@ -1,0 +1,666 @@
+//! The engine's state and `apply`, the only code that changes it.
+
+use super::config::EngineConfig;
+use super::event::{EventPayload, TransferTarget};
+use super::ids::{fnv1a, IdGenerator};
+use crate::model::{
+    Author, ChannelKind, Conversation, ConversationId, Customer, CustomerId, Identity, Kind,
+    Message, MessageId, OutboundId, Status, Tier, Visibility,
+};
+use crate::routing::{QueueKey, Requirements, SimpleRouter};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a conversation's single timer is waiting for (one at a time, set by
+/// its status and kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum TimerKind {
+    /// An unanswered mention's listening window ends.
+    ListenEnds,
+    /// A snooze ends.
+    SnoozeEnds,
+    /// A resolved conversation's reopen window ends: close it.
+    ReopenWindowEnds,
+    /// A closed conversation leaves the hot state.
+    RetentionEnds,
+}
+
+/// A conversation in the hot state, with its messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ConversationRecord {
+    pub(crate) conversation: Conversation,
+    pub(crate) messages: Vec<Message>,
+    /// Keys of this conversation's entries in the external-id index.
+    pub(crate) external_keys: Vec<(u16, u64)>,
+    pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
+}
+
+/// Where a requested send belongs, until the runtime reports on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PendingSend {
+    pub(crate) conversation: ConversationId,
+    pub(crate) message: MessageId,
+    pub(crate) channel: u16,
+}
+
+/// Everything the engine knows: plain serde data, rebuilt exactly by replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EngineState {
+    pub(crate) now: Option<DateTime<Utc>>,
+    pub(crate) last_seq: u64,
+    pub(crate) ids: IdGenerator,
+    pub(crate) conversations: BTreeMap<ConversationId, Box<ConversationRecord>>,
+    pub(crate) customers: BTreeMap<CustomerId, Box<Customer>>,
+    /// (network, hash of handle) → customer; verified against the customer.
+    #[serde(with = "pairs")]
+    pub(crate) identity_index: BTreeMap<(ChannelKind, u64), CustomerId>,
+    /// Identities whose hash collided with another's.
+    #[serde(with = "pairs")]
+    pub(crate) identity_collisions: BTreeMap<Identity, CustomerId>,
+    /// (channel index, hash of external id) → conversation; verified.
+    #[serde(with = "pairs")]
+    pub(crate) external_index: BTreeMap<(u16, u64), ConversationId>,
+    /// External ids whose hash collided with another's.
+    #[serde(with = "pairs")]
+    pub(crate) external_collisions: BTreeMap<(u16, String), ConversationId>,
+    pub(crate) pending_sends: BTreeMap<OutboundId, PendingSend>,
+    pub(crate) timers: BTreeSet<(DateTime<Utc>, ConversationId, TimerKind)>,
+    pub(crate) router: SimpleRouter,
+    pub(crate) archived: u64,
+}
+
+/// Serialises a map with non-string keys as a list of pairs (JSON maps need
+/// string keys).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
+        Ok(pairs.into_iter().collect())
+    }
+}
+
+pub(crate) fn identity_key(identity: &Identity) -> (ChannelKind, u64) {
+    (identity.network, fnv1a(identity.handle.as_bytes()))
+}
+
+pub(crate) fn external_key(channel: u16, external_id: &str) -> (u16, u64) {
+    (channel, fnv1a(external_id.as_bytes()))
+}
+
+impl EngineState {
+    pub(crate) fn new(config: &EngineConfig) -> Self {
+        EngineState {
+            now: None,
+            last_seq: 0,
+            ids: IdGenerator::new(config.effective_seed()),
+            conversations: BTreeMap::new(),
+            customers: BTreeMap::new(),
+            identity_index: BTreeMap::new(),
+            identity_collisions: BTreeMap::new(),
+            external_index: BTreeMap::new(),
+            external_collisions: BTreeMap::new(),
+            pending_sends: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            router: SimpleRouter::new(),
+            archived: 0,
+        }
+    }
+
+    /// The customer an identity belongs to.
+    pub(crate) fn customer_of(&self, identity: &Identity) -> Option<CustomerId> {
+        if let Some(customer) = self.identity_index.get(&identity_key(identity)) {
+            let owns = self
+                .customers
+                .get(customer)
+                .is_some_and(|c| c.identities.contains(identity));
+            if owns {
+                return Some(*customer);
+            }
+        }
+        self.identity_collisions.get(identity).copied()
+    }
+
+    /// The conversation holding the message with this external id on this channel.
+    pub(crate) fn conversation_of_external(
+        &self,
+        channel: u16,
+        external_id: &str,
+    ) -> Option<ConversationId> {
+        if let Some(conversation) = self.external_index.get(&external_key(channel, external_id)) {
+            let holds = self.conversations.get(conversation).is_some_and(|record| {
+                record
+                    .messages
+                    .iter()
+                    .any(|m| m.external_id.as_deref() == Some(external_id))
+            });
+            if holds {
+                return Some(*conversation);
+            }
+        }
+        self.external_collisions
+            .get(&(channel, external_id.to_owned()))
+            .copied()
+    }
+
+    fn index_identity(&mut self, identity: &Identity, customer: CustomerId) {
+        let key = identity_key(identity);
+        match self.identity_index.get(&key).copied() {
+            Some(holder) if holder != customer => {
+                let holder_owns = self
+                    .customers
+                    .get(&holder)
+                    .is_some_and(|c| c.identities.contains(identity));
+                if holder_owns {
+                    // The same identity cannot be indexed twice; the engine
+                    // links instead. Keep the index consistent regardless.
+                    self.identity_index.insert(key, customer);
+                } else if self.customers.contains_key(&holder) {
+                    self.identity_collisions.insert(identity.clone(), customer);
+                } else {
+                    self.identity_index.insert(key, customer);
+                }
+            }
+            _ => {
+                self.identity_index.insert(key, customer);
+            }
+        }
+    }
+
+    fn index_external(&mut self, channel: u16, external_id: &str, conversation: ConversationId) {
+        let key = external_key(channel, external_id);
+        let occupied_by_other = self.external_index.get(&key).is_some_and(|holder| {
+            *holder != conversation && self.conversations.contains_key(holder)
+        });
+        if occupied_by_other {
+            self.external_collisions
+                .insert((channel, external_id.to_owned()), conversation);
+        } else {
+            self.external_index.insert(key, conversation);
+        }
+        if let Some(record) = self.conversations.get_mut(&conversation) {
+            record.external_keys.push(key);
+        }
+    }
+
+    fn requirements(&self, conversation: &Conversation) -> Requirements {
+        Requirements {
+            language: conversation.language,
+            channel: conversation.channel.kind,
+            team: conversation.team,
+        }
+    }
+
+    /// The timer a conversation should have in its current state.
+    fn desired_timer(
+        conversation: &Conversation,
+        config: &EngineConfig,
+    ) -> Option<(DateTime<Utc>, TimerKind)> {
+        match conversation.status {
+            Status::Open if conversation.kind == Kind::Mention => Some((
+                conversation.last_customer_message_at + config.mention_listen_window,
+                TimerKind::ListenEnds,
+            )),
+            Status::Snoozed { until } => Some((until, TimerKind::SnoozeEnds)),
+            Status::Resolved => conversation
+                .resolved_at
+                .map(|at| (at + config.reopen_window, TimerKind::ReopenWindowEnds)),
+            Status::Closed { .. } => conversation
+                .closed_at
+                .map(|at| (at + config.retention, TimerKind::RetentionEnds)),
+            _ => None,
+        }
+    }
+
+    fn refresh_timer(&mut self, id: ConversationId, config: &EngineConfig) {
+        let Some(record) = self.conversations.get_mut(&id) else {
+            return;
+        };
+        let desired = Self::desired_timer(&record.conversation, config);
+        if record.timer == desired {
+            return;
+        }
+        if let Some((at, kind)) = record.timer {
+            self.timers.remove(&(at, id, kind));
+        }
+        if let Some((at, kind)) = desired {
+            self.timers.insert((at, id, kind));
+        }
+        record.timer = desired;
+    }
+
+    /// Folds one event into the state. Infallible: events are facts.
+    pub(crate) fn apply(
+        &mut self,
+        config: &EngineConfig,
+        at: DateTime<Utc>,
+        seq: u64,
+        payload: &EventPayload,
+    ) {
+        self.now = Some(self.now.map_or(at, |now| now.max(at)));
+        self.last_seq = seq;
+        self.apply_payload(config, at, payload);
+        // Every conversation's timer follows its status and kind; keeping it
+        // in step here means a due timer always has something to do.
+        if let Some(conversation) = payload.conversation() {
+            self.refresh_timer(conversation, config);
+        }
+    }
+
+    fn apply_payload(&mut self, config: &EngineConfig, at: DateTime<Utc>, payload: &EventPayload) {
+        match payload {
+            EventPayload::CustomerCreated { customer, identity } => {
+                self.ids.observe(customer.as_uuid());
+                self.customers.insert(
+                    *customer,
+                    Box::new(Customer {
+                        id: *customer,
+                        identities: vec![identity.clone()],
+                        name: None,
+                        language: None,
+                        tier: Tier::Standard,
+                        conversations: Vec::with_capacity(1),
+                    }),
+                );
+                self.index_identity(identity, *customer);
+            }
+            EventPayload::IdentityLinked { customer, identity } => {
+                if let Some(c) = self.customers.get_mut(customer) {
+                    if !c.identities.contains(identity) {
+                        c.identities.push(identity.clone());
+                    }
+                }
+                self.index_identity(identity, *customer);
+            }
+            EventPayload::CustomersMerged { survivor, merged } => {
+                if let Some(gone) = self.customers.remove(merged) {
+                    for conversation in &gone.conversations {
+                        if let Some(record) = self.conversations.get_mut(conversation) {
+                            record.conversation.customer = *survivor;
+                        }
+                    }
+                    if let Some(keeper) = self.customers.get_mut(survivor) {
+                        for identity in &gone.identities {
+                            if !keeper.identities.contains(identity) {
+                                keeper.identities.push(identity.clone());
+                            }
+                        }
+                        keeper
+                            .conversations
+                            .extend(gone.conversations.iter().copied());
+                        keeper.conversations.sort();
+                        keeper.conversations.dedup();
+                        keeper.language = keeper.language.or(gone.language);
+                        keeper.tier = keeper.tier.max(gone.tier);
+                        keeper.name = keeper.name.take().or_else(|| gone.name.clone());
+                    }
+                    for identity in &gone.identities {
+                        self.index_identity(identity, *survivor);
+                    }
+                }
+            }
+            EventPayload::ConversationOpened {
+                conversation,
+                customer,
+                channel,
+                kind,
+                priority,
+                language,
+            } => {
+                self.ids.observe(conversation.as_uuid());
+                self.conversations.insert(
+                    *conversation,
+                    Box::new(ConversationRecord {
+                        conversation: Conversation {
+                            id: *conversation,
+                            customer: *customer,
+                            channel: channel.clone(),
+                            kind: *kind,
+                            status: Status::Open,
+                            priority: *priority,
+                            language: *language,
+                            assignee: None,
+                            team: None,
+                            tags: Vec::new(),
+                            intents: Vec::new(),
+                            sentiment: 0.0,
+                            reach: 0,
+                            suggest_private: false,
+                            messages: Vec::with_capacity(1),
+                            opened_at: at,
+                            last_customer_message_at: at,
+                            first_response_at: None,
+                            last_agent_reply_at: None,
+                            unanswered: 0,
+                            resolved_at: None,
+                            closed_at: None,
+                        },
+                        messages: Vec::with_capacity(1),
+                        external_keys: Vec::with_capacity(1),
+                        timer: None,
+                    }),
+                );
+                if let Some(c) = self.customers.get_mut(customer) {
+                    c.conversations.push(*conversation);
+                }
+                self.refresh_timer(*conversation, config);
+            }
+            EventPayload::MessageReceived {
+                message,
+                conversation,
+                inbound,
+                classification,
+            } => {
+                self.ids.observe(message.as_uuid());
+                let channel = config.channel_index(&inbound.channel).unwrap_or(usize::MAX);
+                let channel = u16::try_from(channel).unwrap_or(u16::MAX);
+                let customer = if let Some(record) = self.conversations.get_mut(conversation) {
+                    let c = &mut record.conversation;
+                    c.messages.push(*message);
+                    c.last_customer_message_at = at;
+                    c.unanswered += 1;
+                    c.sentiment = classification.sentiment;
+                    c.reach = c.reach.max(inbound.author_reach.unwrap_or(0));
+                    if c.language.is_none() {
+                        c.language = classification.language;
+                    }
+                    if classification.has_pii() && inbound.visibility == Visibility::Public {
+                        c.suggest_private = true;
+                    }
+                    for intent in &classification.intents {
+                        if let Err(position) = c.intents.binary_search(intent) {
+                            c.intents.insert(position, intent.clone());
+                        }
+                    }
+                    record.messages.push(Message {
+                        id: *message,
+                        conversation: *conversation,
+                        author: Author::Customer {
+                            identity: inbound.author.clone(),
+                        },
+                        visibility: inbound.visibility,
+                        note: false,
+                        text: inbound.text.clone(),
+                        external_id: Some(inbound.external_id.clone()),
+                        outbound: None,
+                        at,
+                    });
+                    Some(c.customer)
+                } else {
+                    None
+                };
+                if let Some(customer) = customer.and_then(|id| self.customers.get_mut(&id)) {
+                    if classification.language.is_some() {
+                        customer.language = classification.language;
+                    }
+                }
+                self.index_external(channel, &inbound.external_id, *conversation);
+                self.refresh_timer(*conversation, config);
+            }
+            EventPayload::ConversationQueued { conversation } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    let c = &mut record.conversation;
+                    if c.status == Status::Assigned {
+                        c.status = Status::Open;
+                    }
+                    c.assignee = None;
+                    let key = QueueKey {
+                        priority: Reverse(c.priority),
+                        since: at,
+                        conversation: *conversation,
+                    };
+                    let requirements =
+                        self.requirements(&self.conversations[conversation].conversation);
+                    self.router.release(*conversation);
+                    self.router.enqueue(key, requirements);
+                }
+            }
+            EventPayload::ConversationAssigned {
+                conversation,
+                agent,
+            } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    let c = &mut record.conversation;
+                    c.assignee = Some(*agent);
+                    if c.status == Status::Open {
+                        c.status = Status::Assigned;
+                    }
+                    let channel = c.channel.kind;
+                    self.router.assign(*conversation, *agent, channel);
+                    self.refresh_timer(*conversation, config);
+                }
+            }
+            EventPayload::ConversationTransferred {
+                conversation,
+                target,
+                ..
+            } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    let c = &mut record.conversation;
+                    self.router.release(*conversation);
+                    match target {
+                        TransferTarget::Agent { agent } => {
+                            c.assignee = Some(*agent);
+                            if c.status == Status::Open {
+                                c.status = Status::Assigned;
+                            }
+                            let channel = c.channel.kind;
+                            self.router.assign(*conversation, *agent, channel);
+                        }
+                        TransferTarget::Team { team } => {
+                            c.team = Some(*team);
+                            c.assignee = None;
+                            if c.status == Status::Assigned {
+                                c.status = Status::Open;
+                            }
+                            self.router.dequeue(*conversation);
+                        }
+                    }
+                }
+            }
+            EventPayload::ReplyRequested {
+                message,
+                conversation,
+                agent,
+                automated,
+                outbound,
+            } => {
+                self.ids.observe(message.as_uuid());
+                self.ids.observe(outbound.id.as_uuid());
+                let channel = config
+                    .channel_index(&outbound.channel)
+                    .unwrap_or(usize::MAX);
+                let channel = u16::try_from(channel).unwrap_or(u16::MAX);
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    let c = &mut record.conversation;
+                    c.messages.push(*message);
+                    if !automated {
+                        c.first_response_at.get_or_insert(at);
+                        c.last_agent_reply_at = Some(at);
+                        c.unanswered = 0;
+                    }
+                    record.messages.push(Message {
+                        id: *message,
+                        conversation: *conversation,
+                        author: agent.map_or(Author::Automation, |agent| Author::Agent { agent }),
+                        visibility: outbound.visibility,
+                        note: false,
+                        text: outbound.text.clone(),
+                        external_id: None,
+                        outbound: Some(outbound.id),
+                        at,
+                    });
+                    self.pending_sends.insert(
+                        outbound.id,
+                        PendingSend {
+                            conversation: *conversation,
+                            message: *message,
+                            channel,
+                        },
+                    );
+                }
+            }
+            EventPayload::DeliverySucceeded {
+                outbound,
+                external_id,
+            } => {
+                if let Some(pending) = self.pending_sends.remove(outbound) {
+                    if let Some(record) = self.conversations.get_mut(&pending.conversation) {
+                        if let Some(m) =
+                            record.messages.iter_mut().find(|m| m.id == pending.message)
+                        {
+                            m.external_id = Some(external_id.clone());
+                        }
+                    }
+                    if self.conversations.contains_key(&pending.conversation) {
+                        self.index_external(pending.channel, external_id, pending.conversation);
+                    }
+                }
+            }
+            EventPayload::DeliveryFailed { outbound, failure } => {
+                if failure.permanent {
+                    self.pending_sends.remove(outbound);
+                }
+            }
+            EventPayload::NoteAdded {
+                message,
+                conversation,
+                agent,
+                text,
+            } => {
+                self.ids.observe(message.as_uuid());
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.conversation.messages.push(*message);
+                    record.messages.push(Message {
+                        id: *message,
+                        conversation: *conversation,
+                        author: Author::Agent { agent: *agent },
+                        visibility: Visibility::Private,
+                        note: true,
+                        text: text.clone(),
+                        external_id: None,
+                        outbound: None,
+                        at,
+                    });
+                }
+            }
+            EventPayload::StatusChanged {
+                conversation, to, ..
+            } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    let c = &mut record.conversation;
+                    c.status = *to;
+                    match to {
+                        Status::Resolved => {
+                            c.resolved_at = Some(at);
+                            self.router.dequeue(*conversation);
+                            self.router.release(*conversation);
+                        }
+                        Status::Closed { .. } => {
+                            c.closed_at = Some(at);
+                            self.router.dequeue(*conversation);
+                            self.router.release(*conversation);
+                        }
+                        Status::Pending | Status::Snoozed { .. } => {
+                            self.router.dequeue(*conversation);
+                        }
+                        Status::Open => {
+                            c.assignee = None;
+                            self.router.release(*conversation);
+                        }
+                        Status::Assigned => {}
+                    }
+                    self.refresh_timer(*conversation, config);
+                }
+            }
+            EventPayload::MentionPromoted { conversation } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.conversation.kind = Kind::Query;
+                    self.refresh_timer(*conversation, config);
+                }
+            }
+            EventPayload::PriorityChanged {
+                conversation, to, ..
+            } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.conversation.priority = *to;
+                    self.router.reprioritise(*conversation, *to);
+                }
+            }
+            EventPayload::TagAdded { conversation, tag } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    let tags = &mut record.conversation.tags;
+                    if let Err(position) = tags.binary_search(tag) {
+                        tags.insert(position, tag.clone());
+                    }
+                }
+            }
+            EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
+                self.router.upsert_agent(agent.clone());
+            }
+            EventPayload::PresenceChanged { agent, presence } => {
+                self.router.set_presence(*agent, *presence);
+            }
+            EventPayload::ConversationArchived { conversation } => {
+                self.archive(*conversation);
+            }
+        }
+    }
+
+    fn archive(&mut self, id: ConversationId) {
+        let Some(record) = self.conversations.remove(&id) else {
+            return;
+        };
+        self.archived += 1;
+        if let Some((at, kind)) = record.timer {
+            self.timers.remove(&(at, id, kind));
+        }
+        for key in &record.external_keys {
+            if self.external_index.get(key) == Some(&id) {
+                self.external_index.remove(key);
+            }
+        }
+        self.external_collisions.retain(|_, holder| *holder != id);
+        self.pending_sends
+            .retain(|_, pending| pending.conversation != id);
+        self.router.dequeue(id);
+        self.router.release(id);
+        let customer_id = record.conversation.customer;
+        let forget = match self.customers.get_mut(&customer_id) {
+            Some(customer) => {
+                customer.conversations.retain(|c| *c != id);
+                customer.conversations.is_empty() && customer.identities.len() == 1
+            }
+            None => false,
+        };
+        if forget {
+            if let Some(customer) = self.customers.remove(&customer_id) {
+                for identity in &customer.identities {
+                    let key = identity_key(identity);
+                    if self.identity_index.get(&key) == Some(&customer_id) {
+                        self.identity_index.remove(&key);
+                    }
+                    if self.identity_collisions.get(identity) == Some(&customer_id) {
+                        self.identity_collisions.remove(identity);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! caredesk's integration tests: one binary, one module per area.
+
+mod engine_lifecycle;
+mod engine_replay;
+mod support;
+mod traits;
