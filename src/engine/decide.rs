@@ -624,20 +624,20 @@ pub(super) fn timer_events(
         }]
     };
     match (kind, current.status) {
-        (TimerKind::ListenEnds, Status::Open) if current.kind == Kind::Mention => {
+        (TimerKind::MentionListening, Status::Open) if current.kind == Kind::Mention => {
             change(Status::Closed {
                 reason: crate::model::CloseReason::NoResponseNeeded,
             })
         }
-        (TimerKind::SnoozeEnds, Status::Snoozed { .. }) => change(if current.assignee.is_some() {
+        (TimerKind::Snooze, Status::Snoozed { .. }) => change(if current.assignee.is_some() {
             Status::Assigned
         } else {
             Status::Open
         }),
-        (TimerKind::ReopenWindowEnds, Status::Resolved) => change(Status::Closed {
+        (TimerKind::ReopenWindow, Status::Resolved) => change(Status::Closed {
             reason: crate::model::CloseReason::Resolved,
         }),
-        (TimerKind::RetentionEnds, Status::Closed { .. }) => {
+        (TimerKind::Retention, Status::Closed { .. }) => {
             vec![EventPayload::ConversationArchived { conversation }]
         }
         _ => Vec::new(),

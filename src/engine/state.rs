@@ -19,13 +19,13 @@ use std::collections::{BTreeMap, BTreeSet};
 #[serde(rename_all = "snake_case")]
 pub(crate) enum TimerKind {
     /// An unanswered mention's listening window ends.
-    ListenEnds,
+    MentionListening,
     /// A snooze ends.
-    SnoozeEnds,
+    Snooze,
     /// A resolved conversation's reopen window ends: close it.
-    ReopenWindowEnds,
+    ReopenWindow,
     /// A closed conversation leaves the hot state.
-    RetentionEnds,
+    Retention,
 }
 
 /// A conversation in the hot state, with its messages.
@@ -215,15 +215,15 @@ impl EngineState {
         match conversation.status {
             Status::Open if conversation.kind == Kind::Mention => Some((
                 conversation.last_customer_message_at + config.mention_listen_window,
-                TimerKind::ListenEnds,
+                TimerKind::MentionListening,
             )),
-            Status::Snoozed { until } => Some((until, TimerKind::SnoozeEnds)),
+            Status::Snoozed { until } => Some((until, TimerKind::Snooze)),
             Status::Resolved => conversation
                 .resolved_at
-                .map(|at| (at + config.reopen_window, TimerKind::ReopenWindowEnds)),
+                .map(|at| (at + config.reopen_window, TimerKind::ReopenWindow)),
             Status::Closed { .. } => conversation
                 .closed_at
-                .map(|at| (at + config.retention, TimerKind::RetentionEnds)),
+                .map(|at| (at + config.retention, TimerKind::Retention)),
             _ => None,
         }
     }

@@ -2,5 +2,6 @@
 
 mod engine_lifecycle;
 mod engine_replay;
+mod events;
 mod support;
 mod traits;
