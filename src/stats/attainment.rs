@@ -24,7 +24,11 @@ pub struct AttainmentKey {
 
 impl AttainmentKey {
     /// A key for `policy` on `channel` in `language`.
-    pub fn new(policy: impl Into<String>, channel: ChannelKind, language: Option<Language>) -> Self {
+    pub fn new(
+        policy: impl Into<String>,
+        channel: ChannelKind,
+        language: Option<Language>,
+    ) -> Self {
         Self {
             policy: policy.into(),
             channel,
@@ -118,7 +122,13 @@ impl Attainment {
     /// Records an answered conversation: its first response took `business`
     /// (counted in the policy's business hours) and `calendar` (wall-clock
     /// time); `met` says whether that was within the policy's target.
-    pub fn record(&mut self, key: &AttainmentKey, business: Duration, calendar: Duration, met: bool) {
+    pub fn record(
+        &mut self,
+        key: &AttainmentKey,
+        business: Duration,
+        calendar: Duration,
+        met: bool,
+    ) {
         self.with_tally(key, |tally| {
             if met {
                 tally.met += 1;
@@ -329,7 +339,10 @@ mod tests {
         assert_eq!((wa.count, wa.met, wa.breached, wa.unanswered), (3, 1, 2, 2));
         assert_eq!(wa.first_response_calendar.answered, 1);
         let all = report.overall;
-        assert_eq!((all.count, all.met, all.breached, all.unanswered), (5, 2, 3, 2));
+        assert_eq!(
+            (all.count, all.met, all.breached, all.unanswered),
+            (5, 2, 3, 2)
+        );
         assert_eq!(all.first_response_business.answered, 3);
     }
 
@@ -346,7 +359,12 @@ mod tests {
         for k in &keys {
             attainment.record_unanswered(k);
         }
-        let order: Vec<AttainmentKey> = attainment.report().rows.into_iter().map(|r| r.key).collect();
+        let order: Vec<AttainmentKey> = attainment
+            .report()
+            .rows
+            .into_iter()
+            .map(|r| r.key)
+            .collect();
         assert_eq!(
             order,
             vec![

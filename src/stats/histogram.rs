@@ -255,15 +255,11 @@ impl ResponseTimeHistogram {
         if low.is_none() || high.is_none() {
             // Walk the buckets: `seen` samples lie in buckets before the current one.
             let mut seen = 0u64;
-            let buckets = std::iter::once((
-                0.0,
-                Self::RESOLUTION_SECONDS,
-                self.below_resolution,
-            ))
-            .chain(
-                self.buckets()
-                    .map(|(key, n)| (lower_bound(key), lower_bound(key + 1), n)),
-            );
+            let buckets = std::iter::once((0.0, Self::RESOLUTION_SECONDS, self.below_resolution))
+                .chain(
+                    self.buckets()
+                        .map(|(key, n)| (lower_bound(key), lower_bound(key + 1), n)),
+                );
             for (from, to, n) in buckets {
                 if n == 0 {
                     continue;
@@ -391,8 +387,7 @@ impl TryFrom<HistogramRepr> for ResponseTimeHistogram {
             }
             _ => return Err(corrupt("minimum and maximum do not match the count")),
         }
-        if let (Some(&(first, _)), Some(&(last, _))) = (repr.buckets.first(), repr.buckets.last())
-        {
+        if let (Some(&(first, _)), Some(&(last, _))) = (repr.buckets.first(), repr.buckets.last()) {
             histogram.first_key = first;
             histogram.counts = vec![0; (last - first) as usize + 1];
             for (key, n) in repr.buckets {
@@ -459,7 +454,10 @@ mod tests {
         for seconds in [1e-6, 0.001, 1.0, 1.5, 59.9, 3600.0, 1e9, 1e300] {
             let key = key_of(seconds).unwrap();
             let (low, high) = (lower_bound(key), lower_bound(key + 1));
-            assert!(low <= seconds && seconds < high, "{seconds} in [{low}, {high})");
+            assert!(
+                low <= seconds && seconds < high,
+                "{seconds} in [{low}, {high})"
+            );
             assert!((high - low) <= low / 64.0, "{seconds}");
         }
         assert_eq!(key_of(ResponseTimeHistogram::RESOLUTION_SECONDS), Some(0));
@@ -497,7 +495,10 @@ mod tests {
         for &s in all.iter().rev() {
             ascending.record_seconds(s).unwrap();
         }
-        assert_eq!(histogram.buckets().collect::<Vec<_>>(), ascending.buckets().collect::<Vec<_>>());
+        assert_eq!(
+            histogram.buckets().collect::<Vec<_>>(),
+            ascending.buckets().collect::<Vec<_>>()
+        );
         assert_eq!(histogram.count(), all.len() as u64);
     }
 
@@ -520,7 +521,10 @@ mod tests {
         assert_eq!(left.count(), both.count());
         assert_eq!(left.min(), both.min());
         assert_eq!(left.max(), both.max());
-        assert_eq!(left.buckets().collect::<Vec<_>>(), both.buckets().collect::<Vec<_>>());
+        assert_eq!(
+            left.buckets().collect::<Vec<_>>(),
+            both.buckets().collect::<Vec<_>>()
+        );
         for p in [0.1, 0.5, 0.9, 0.99] {
             assert_eq!(left.percentile(p), both.percentile(p));
         }

@@ -607,25 +607,38 @@ mod tests {
         parse_twitter_time(&format!("Mon Jan 08 {hh_mm_ss} +0000 2018")).unwrap()
     }
 
-    fn customer(id: u64, author: &str, at: &str, reply_to: Option<u64>, text: &str) -> (u64, String, bool, DateTime<Utc>, Option<u64>, String) {
-        (id, author.to_owned(), true, time(at), reply_to, text.to_owned())
+    fn customer(
+        id: u64,
+        author: &'static str,
+        at: &str,
+        in_reply_to: Option<u64>,
+        text: &'static str,
+    ) -> Post<'static> {
+        Post {
+            id,
+            author,
+            inbound: true,
+            created_at: time(at),
+            in_reply_to,
+            text,
+        }
     }
 
-    fn company(id: u64, author: &str, at: &str, reply_to: Option<u64>) -> (u64, String, bool, DateTime<Utc>, Option<u64>, String) {
-        (id, author.to_owned(), false, time(at), reply_to, String::new())
+    fn company(id: u64, author: &'static str, at: &str, in_reply_to: Option<u64>) -> Post<'static> {
+        Post {
+            id,
+            author,
+            inbound: false,
+            created_at: time(at),
+            in_reply_to,
+            text: "",
+        }
     }
 
-    fn graph_of(posts: &[(u64, String, bool, DateTime<Utc>, Option<u64>, String)]) -> ReplyGraph {
+    fn graph_of(posts: &[Post<'_>]) -> ReplyGraph {
         let mut graph = ReplyGraph::new();
-        for (id, author, inbound, created_at, in_reply_to, text) in posts {
-            graph.add(&Post {
-                id: *id,
-                author,
-                inbound: *inbound,
-                created_at: *created_at,
-                in_reply_to: *in_reply_to,
-                text,
-            });
+        for post in posts {
+            graph.add(post);
         }
         graph
     }
@@ -651,7 +664,11 @@ mod tests {
             company(3, "BoltMobile", "10:20:00", Some(1)),
         ]);
         let report = graph.report();
-        let names: Vec<&str> = report.companies.iter().map(|c| c.company.as_str()).collect();
+        let names: Vec<&str> = report
+            .companies
+            .iter()
+            .map(|c| c.company.as_str())
+            .collect();
         assert_eq!(names, ["BoltMobile"]);
     }
 
@@ -687,7 +704,13 @@ mod tests {
     #[test]
     fn unanswered_thread_goes_to_first_mentioned_company_case_insensitively() {
         let graph = graph_of(&[
-            customer(1, "501", "10:00:00", None, "@friend @boltmobile @AcmeAir help"),
+            customer(
+                1,
+                "501",
+                "10:00:00",
+                None,
+                "@friend @boltmobile @AcmeAir help",
+            ),
             company(2, "AcmeAir", "10:30:00", None),
             company(3, "BoltMobile", "10:30:00", None),
         ]);
@@ -764,7 +787,12 @@ mod tests {
         for (i, minute) in [5u64, 10, 20, 40].into_iter().enumerate() {
             let start = 10 * i as u64 + 1;
             posts.push(customer(start, "501", "10:00:00", None, ""));
-            posts.push(company(start + 1, "AcmeAir", &format!("10:{minute:02}:00"), Some(start)));
+            posts.push(company(
+                start + 1,
+                "AcmeAir",
+                &format!("10:{minute:02}:00"),
+                Some(start),
+            ));
         }
         let figures = graph_of(&posts).report().companies[0].figures;
         assert_eq!(figures.p50_minutes, Some(15.0)); // halfway between 10 and 20
@@ -811,6 +839,9 @@ mod tests {
         let text = "Sat Feb 03 07:05:09 -0530 2018";
         let expected = DateTime::parse_from_str(text, "%a %b %d %H:%M:%S %z %Y").unwrap();
         assert_eq!(parse_twitter_time(text), Some(expected.with_timezone(&Utc)));
-        assert_eq!(parse_twitter_time("sat FEB 3 07:05:09 -05:30 2018"), Some(expected.with_timezone(&Utc)));
+        assert_eq!(
+            parse_twitter_time("sat FEB 3 07:05:09 -05:30 2018"),
+            Some(expected.with_timezone(&Utc))
+        );
     }
 }

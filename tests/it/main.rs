@@ -2,5 +2,6 @@
 
 mod engine_lifecycle;
 mod engine_replay;
+mod stats;
 mod support;
 mod traits;
