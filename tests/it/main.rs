@@ -3,5 +3,6 @@
 mod engine_lifecycle;
 mod engine_replay;
 mod events;
+mod stats;
 mod support;
 mod traits;
