@@ -277,12 +277,11 @@ impl ErlangA {
         let theta_t = target_seconds / self.patience_seconds;
         let z = y * (-theta_t).exp();
         let late_sums = waiting_sums(x + 1.0, z, false)?;
-        let ln_late = -theta_t * (x + 1.0) + (y - z) + late_sums.ln_all() - (x + 1.0).ln()
-            + x.ln()
-            - ln_j;
+        let ln_late =
+            -theta_t * (x + 1.0) + (y - z) + late_sums.ln_all() - (x + 1.0).ln() + x.ln() - ln_j;
         let served_late = ln_late.exp().min(served_if_waiting);
-        let service_level = ((1.0 - waiting) + waiting * (served_if_waiting - served_late))
-            .clamp(0.0, 1.0);
+        let service_level =
+            ((1.0 - waiting) + waiting * (served_if_waiting - served_late)).clamp(0.0, 1.0);
 
         let answered = 1.0 - abandonment;
         // Mean wait of the served waiters, in handling times, times their share.
@@ -414,11 +413,7 @@ mod tests {
         let total: f64 = weights.iter().sum();
         let pi: Vec<f64> = weights.iter().map(|w| w / total).collect();
         let waiting: f64 = pi[n..].iter().sum();
-        let queue: f64 = pi[n..]
-            .iter()
-            .enumerate()
-            .map(|(j, p)| j as f64 * p)
-            .sum();
+        let queue: f64 = pi[n..].iter().enumerate().map(|(j, p)| j as f64 * p).sum();
         let abandonment = theta * queue / a;
         // u[i](s): served by s having found i ahead; m[i]: E[W·1{served}].
         let rate = |i: usize| n as f64 + i as f64 * theta;
@@ -529,7 +524,13 @@ mod tests {
         }
         let found = queue.agents_for(20.0, 0.8, 1.0).unwrap();
         assert!(found.service_level >= 0.8);
-        assert!(queue.performance(found.agents - 1, 20.0).unwrap().service_level < 0.8);
+        assert!(
+            queue
+                .performance(found.agents - 1, 20.0)
+                .unwrap()
+                .service_level
+                < 0.8
+        );
     }
 
     #[test]
@@ -545,6 +546,15 @@ mod tests {
             .agents_for(20.0, 0.8, 1.0)
             .unwrap();
         assert!(found.agents <= erlang_c.agents);
+    }
+
+    #[test]
+    fn overloaded_queue_with_endless_patience_is_refused_not_hung() {
+        let queue = ErlangA::new(20.0, 180.0, 180.0 * 1e9).unwrap();
+        assert_eq!(
+            queue.performance(10, 20.0),
+            Err(StaffingError::NotConverged)
+        );
     }
 
     #[test]

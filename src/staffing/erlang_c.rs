@@ -81,16 +81,25 @@ pub struct StaffingRequest {
     /// Share of customers to answer within `target_seconds`; in `(0, 1)`.
     pub service_level: f64,
     /// Share of paid time agents are not available to answer (breaks,
-    /// training, absence); in `[0, 1)`. Defaults to 0.
-    #[serde(default)]
+    /// training, absence); in `[0, 1)`. Defaults to 0 (also when `null`).
+    #[serde(default, deserialize_with = "zero_if_null")]
     pub shrinkage: f64,
-    /// Highest acceptable occupancy; in `(0, 1]`. Defaults to 1 (no cap).
-    #[serde(default = "one")]
+    /// Highest acceptable occupancy; in `(0, 1]`. Defaults to 1, no cap
+    /// (also when `null`).
+    #[serde(default = "one", deserialize_with = "one_if_null")]
     pub max_occupancy: f64,
 }
 
 fn one() -> f64 {
     1.0
+}
+
+fn zero_if_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(0.0))
+}
+
+fn one_if_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(1.0))
 }
 
 /// The answer to a [`StaffingRequest`]: agents needed and the service they
@@ -150,11 +159,8 @@ impl StaffingRequest {
     /// [`StaffingError::TooManyAgents`] when the occupancy cap or the
     /// shrinkage push the count past `u32::MAX`.
     pub fn solve(&self) -> Result<Requirement, StaffingError> {
-        let queue = ErlangC::from_volume(
-            self.transactions,
-            self.interval_minutes,
-            self.aht_seconds,
-        )?;
+        let queue =
+            ErlangC::from_volume(self.transactions, self.interval_minutes, self.aht_seconds)?;
         let shrinkage = check_range(
             "shrinkage",
             self.shrinkage,
@@ -164,7 +170,8 @@ impl StaffingRequest {
             false,
             "in [0, 1)",
         )?;
-        let found = queue.agents_for(self.target_seconds, self.service_level, self.max_occupancy)?;
+        let found =
+            queue.agents_for(self.target_seconds, self.service_level, self.max_occupancy)?;
         Ok(Requirement {
             raw_positions: found.agents,
             positions: with_shrinkage(found.agents, shrinkage)?,
@@ -466,10 +473,13 @@ impl BlockingWalk {
     /// start allows.
     pub(crate) fn towards(traffic: f64, target: u32) -> Self {
         if traffic >= WARM_START_MIN_TRAFFIC {
-            let start = (traffic - WARM_START_SIGMAS * traffic.sqrt()).floor();
+            // At least 14·√A steps below both the load and the target, so the
+            // start error is contracted away before the target is reached.
+            let start =
+                (traffic.min(f64::from(target)) - WARM_START_SIGMAS * traffic.sqrt()).floor();
             // `traffic` is at most MAX_TRAFFIC_ERLANGS (checked on
             // construction), so `start` is a whole number within u32.
-            if start >= 1.0 && start <= f64::from(target) {
+            if start >= 1.0 {
                 let agents = start as u32;
                 return BlockingWalk {
                     traffic,
@@ -568,7 +578,11 @@ mod tests {
         close(ErlangC::new(2.0, 1.0).unwrap().erlang_b(5), 0.0367, 5e-5);
         // 1 erlang, 1 agent: B = 1/2. 2 erlangs, 3 agents: C = 4/9 (closed forms).
         close(ErlangC::new(1.0, 1.0).unwrap().erlang_b(1), 0.5, 1e-15);
-        close(ErlangC::new(2.0, 1.0).unwrap().probability_of_waiting(3), 4.0 / 9.0, 1e-15);
+        close(
+            ErlangC::new(2.0, 1.0).unwrap().probability_of_waiting(3),
+            4.0 / 9.0,
+            1e-15,
+        );
         // The widely circulated worked example (100 calls in 30 minutes, 180 s,
         // 20 s target): probability of waiting and service level for 11 to 15
         // agents, as tabulated to a tenth of a percent.
@@ -634,7 +648,8 @@ mod tests {
         for &traffic in &[1000.0, 1234.5, 5000.0, 20000.0] {
             let queue = ErlangC::new(traffic, 1.0).unwrap();
             let low = traffic.floor() as u32 - 200;
-            for agents in (low..low + 600).step_by(7) {
+            let far_below = [traffic as u32 / 2, traffic as u32 * 4 / 5];
+            for agents in (low..low + 600).step_by(7).chain(far_below) {
                 let full = full_recursion_b(agents, traffic);
                 let warm = queue.erlang_b(agents);
                 assert!(
@@ -727,7 +742,8 @@ mod tests {
     #[test]
     fn out_of_range_inputs_are_named_in_the_error() {
         let base = StaffingRequest::new(100.0, 30.0, 180.0, 20.0, 0.8);
-        let cases: [(&str, fn(&mut StaffingRequest)); 11] = [
+        type Spoil = fn(&mut StaffingRequest);
+        let cases: [(&str, Spoil); 11] = [
             ("transactions", |r| r.transactions = -1.0),
             ("transactions", |r| r.transactions = f64::NAN),
             ("interval_minutes", |r| r.interval_minutes = 0.0),

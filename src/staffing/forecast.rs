@@ -223,10 +223,7 @@ fn trend_at(points: &[(f64, f64)], x: f64) -> f64 {
     if spread == 0.0 {
         return mean_y;
     }
-    let covariance: f64 = points
-        .iter()
-        .map(|p| (p.0 - mean_x) * (p.1 - mean_y))
-        .sum();
+    let covariance: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
     mean_y + covariance / spread * (x - mean_x)
 }
 
@@ -260,9 +257,8 @@ mod tests {
     fn trend_is_the_least_squares_slope_across_weeks() {
         // Weeks of 10, 14, 12 at every hour: the least-squares slope is 1 per
         // week around mean 12 at week 1, so week 3 forecasts 12 + 2 = 14.
-        let weeks = |values: &[u32]| -> Vec<u32> {
-            values.iter().flat_map(|&v| vec![v; 168]).collect()
-        };
+        let weeks =
+            |values: &[u32]| -> Vec<u32> { values.iter().flat_map(|&v| vec![v; 168]).collect() };
         let forecast =
             Forecast::from_history(&[history(Language::FRENCH, 0, weeks(&[10, 14, 12]))]).unwrap();
         assert!((forecast.volume(Language::FRENCH, 100) - 14.0).abs() < 1e-9);
@@ -295,7 +291,8 @@ mod tests {
         // Each count is 10 + its week index × 6 (week of the absolute hour).
         let start = 48;
         let counts: Vec<u32> = (0..252u32).map(|i| 10 + 6 * ((start + i) / 168)).collect();
-        let forecast = Forecast::from_history(&[history(Language::SPANISH, start, counts)]).unwrap();
+        let forecast =
+            Forecast::from_history(&[history(Language::SPANISH, start, counts)]).unwrap();
         // Hour 50 (Wednesday 02:00): seen in weeks 0 and 1 (10, 16); next is
         // week 2 → 22.
         assert!((forecast.volume(Language::SPANISH, 50) - 22.0).abs() < 1e-9);

@@ -32,8 +32,9 @@
 //! Erlang C is computed from the Erlang B recursion
 //! `B(0) = 1, B(n) = A·B(n−1) / (n + A·B(n−1))`, never from factorials or
 //! powers, so it stays finite and accurate at tens of thousands of erlangs.
-//! Above 1,000 erlangs the recursion starts `14·√A` agents below the load from
-//! its fixed point `1 − n/A` instead of from zero: the recursion contracts
+//! Above 1,000 erlangs the recursion starts `14·√A` agents below the load
+//! (or below the count asked about, if lower) from its fixed point `1 − n/A`
+//! instead of from zero: the recursion contracts
 //! errors by a factor `n/A` per step there, so the start error (below 1%) is
 //! multiplied by about `e^−98` before the interesting region is reached, and
 //! the cost of one evaluation drops from `O(A)` to `O(√A)`. The search for the

@@ -122,12 +122,10 @@ impl StaffingPlan {
             let week = (0..HOURS_PER_WEEK)
                 .map(|hour| {
                     let volume = forecast.volume(language, hour);
-                    goal.for_hour(volume)
-                        .solve()
-                        .map(|requirement| PlanCell {
-                            volume,
-                            requirement,
-                        })
+                    goal.for_hour(volume).solve().map(|requirement| PlanCell {
+                        volume,
+                        requirement,
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             cells.insert(language, week);
