@@ -20,7 +20,9 @@
 //! ```
 //!
 //! - `raw_positions`: the smallest number of agents whose service level
-//!   reaches `service_level` with an occupancy of at most `max_occupancy`;
+//!   reaches `service_level` with an occupancy of at most `max_occupancy`
+//!   (an occupancy above the cap by less than one part in 1e12, a rounding
+//!   error, counts as meeting it: 8 erlangs at a 0.8 cap is 10 agents);
 //! - `positions`: `ceil(raw_positions / (1 − shrinkage))` (a quotient within
 //!   1e-12 of a whole number counts as that number, so 14 / 0.7 is 20);
 //! - the other figures are those of `raw_positions` agents, with the load

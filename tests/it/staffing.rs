@@ -150,3 +150,34 @@ fn four_weeks_of_growing_history_become_a_plan() {
     assert!(plan.required(Language::ENGLISH, 9) > plan.on_floor(Language::ENGLISH, 9));
     assert_eq!(plan.required(Language::FRENCH, 9), 0);
 }
+
+mod properties {
+    use caredesk::staffing::ErlangC;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The count found meets the goal and the cap, and one agent fewer
+        /// does not (it misses the goal, breaks the cap, or cannot keep up).
+        #[test]
+        fn found_count_is_minimal(
+            traffic in 0.01f64..3000.0,
+            aht in 10.0f64..900.0,
+            target in 0.0f64..300.0,
+            goal in 0.05f64..0.99,
+            cap in 0.5f64..=1.0,
+        ) {
+            let queue = ErlangC::new(traffic, aht).unwrap();
+            let found = queue.agents_for(target, goal, cap).unwrap();
+            prop_assert!(found.service_level >= goal);
+            prop_assert!(found.occupancy <= cap * (1.0 + 1e-12));
+            prop_assert!(found.service_level.is_finite() && found.asa_seconds.is_finite());
+            let fewer = found.agents - 1;
+            if f64::from(fewer) > traffic {
+                let p = queue.performance(fewer, target).unwrap();
+                prop_assert!(p.service_level < goal || p.occupancy > cap);
+            }
+        }
+    }
+}
