@@ -3,6 +3,7 @@
 mod engine_lifecycle;
 mod engine_replay;
 mod events;
+mod staffing;
 mod stats;
 mod support;
 mod traits;
