@@ -28,10 +28,10 @@
 //! | kind | shape | needs a context word nearby? |
 //! | --- | --- | --- |
 //! | [`PiiKind::BookingCode`] | six ASCII letters and digits | no when upper case and mixing letters and digits at least twice (`X7KQ2P`); yes for six capitals (`ABCDEF`) or a locator in lower case (`x7kq2p`) |
-//! | [`PiiKind::TicketNumber`] | 13 digits, optional spaces or dashes (`074-1234567890`) | no |
+//! | [`PiiKind::TicketNumber`] | 13 digits, optional spaces or dashes (`074-1234567890`) | no (a nearer phone or card word makes it a phone or card) |
 //! | [`PiiKind::Email`] | `local@domain.tld` | no |
 //! | [`PiiKind::Phone`] | `+` and 8 to 15 digits; `00` and 11 to 15 digits; North-American `800-555-0199` | no; other national numbers of 7 to 15 digits need a phone word |
-//! | [`PiiKind::PaymentCard`] | 14 to 19 digits in groups of four (or Amex 4-6-5), Luhn-valid; 13 digits only with a card word | no |
+//! | [`PiiKind::PaymentCard`] | 14 to 19 digits starting with 1 to 6, in groups of four (or Amex 4-6-5), Luhn-valid; 13 digits only with a card word | no |
 //! | [`PiiKind::Passport`] | 7 to 10 letters and digits with at least three digits, or 6 to 10 digits | yes |
 //!
 //! "Nearby" means within 64 bytes before or 40 bytes after the candidate.
@@ -1071,7 +1071,9 @@ impl Scan<'_> {
             return (8..=15).contains(&digits).then_some(PiiKind::Phone);
         }
         let groups = number.groups();
-        let card_separators = !number.seps.dot && !number.seps.paren;
+        // Card numbers start with 1 (UATP) to 6 (Discover, UnionPay); never 0.
+        let card_prefix = matches!(self.byte_at(start), Some(b'1'..=b'6'));
+        let card_separators = !number.seps.dot && !number.seps.paren && card_prefix;
         if digits == 13 {
             let card_context = self.context(PiiKind::PaymentCard, start, end);
             let ticket_context = self.context(PiiKind::TicketNumber, start, end);
@@ -1082,6 +1084,17 @@ impl Scan<'_> {
             };
             if card_nearer && card_separators && self.luhn(number) {
                 return Some(PiiKind::PaymentCard);
+            }
+            // "0031 20 123 4567" is 13 digits too: a phone word nearer than
+            // any ticket word makes it a phone.
+            let phone_context = self.context(PiiKind::Phone, start, end);
+            let phone_nearer = match (phone_context, ticket_context) {
+                (Some(phone), Some(ticket)) => phone < ticket,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if phone_nearer {
+                return Some(PiiKind::Phone);
             }
             return Some(PiiKind::TicketNumber);
         }

@@ -33,7 +33,8 @@ pub(super) struct LangSpec {
 /// English words with another meaning.
 pub(super) const FALLBACK_EXCLUDED: &[&str] = &[
     "best", "bra", "en", "god", "heel", "male", "men", "show", "so", "top", "total", "te", "mal",
-    "sin", "tan", "ma", "ama", "bem", "nie", "ne", "mai", "fin", "nada", "pas",
+    "sin", "tan", "ma", "ama", "bem", "nie", "ne", "mai", "nada", "pas", "non", "sans", "rapid*",
+    "content", "vast", "toll*", "ravi*", "boa", "mala", "kaba",
 ];
 
 pub(super) const ENGLISH: LangSpec = LangSpec {
