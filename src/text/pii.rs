@@ -169,8 +169,10 @@ impl PiiDetector {
     /// A detector that reports only the given kinds.
     #[must_use]
     pub fn only(kinds: &[PiiKind]) -> Self {
-        let mut detector = PiiDetector::default();
-        detector.enabled = [false; 6];
+        let mut detector = PiiDetector {
+            enabled: [false; 6],
+            ..PiiDetector::default()
+        };
         for kind in kinds {
             detector.enabled[kind_index(*kind)] = true;
         }

@@ -299,10 +299,10 @@ impl WordLexicon {
             }
         }
         for list in lexicon.stems.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
         for list in lexicon.phrases.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
         lexicon
     }
@@ -413,7 +413,7 @@ impl SubstringLexicon {
             }
         }
         for list in lexicon.by_first.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
         lexicon
     }
@@ -741,7 +741,6 @@ impl<'a> Run<'a> {
                 },
             );
         }
-        let tables = self.scorer.tables;
         let mut found = None;
         for lexicon in self.lexicons_for(word.cyrillic) {
             if let Some(info) = lexicon.lookup(text) {
@@ -767,7 +766,6 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        let _ = tables;
         (1, found.unwrap_or_default())
     }
 
@@ -902,7 +900,7 @@ impl<'a> Run<'a> {
         // Negation: the nearest unused negator within the window before.
         let mut used = vec![false; n];
         let mut negated = vec![false; n];
-        for i in 0..n {
+        for (i, flag) in negated.iter_mut().enumerate() {
             if !is_target(i) {
                 continue;
             }
@@ -924,7 +922,7 @@ impl<'a> Run<'a> {
                     };
                 }
                 used[k] = true;
-                negated[i] = true;
+                *flag = true;
             }
         }
         // Post-negators flip the positive word just before them.
