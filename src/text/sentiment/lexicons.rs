@@ -503,6 +503,9 @@ pub(super) const ENGLISH: LangSpec = LangSpec {
         ("badservice", -2.4),
         ("notcool", -1.8),
         ("fail*", -2.0),
+        ("disconnect*", -1.8),
+        ("money back", -1.2),
+        ("want my money", -1.6),
     ],
     negators: &[
         ("not", -0.4),
