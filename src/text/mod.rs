@@ -1,1 +1,7 @@
-//! The `text` module.
+//! Text detectors: personal data ([`pii`]) and sentiment ([`sentiment`]).
+//!
+//! This is a leaf module used by triage and the outbound guard; it never
+//! imports other stages.
+
+pub mod pii;
+pub mod sentiment;

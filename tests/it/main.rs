@@ -3,7 +3,9 @@
 mod engine_lifecycle;
 mod engine_replay;
 mod events;
+mod sentiment;
 mod staffing;
 mod stats;
 mod support;
+mod text_pii;
 mod traits;
