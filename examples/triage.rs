@@ -16,7 +16,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--brand" => {
-                let handle = args.next().ok_or("--brand needs a handle, e.g. --brand @KLM")?;
+                let handle = args
+                    .next()
+                    .ok_or("--brand needs a handle, e.g. --brand @KLM")?;
                 settings.brand_handles.push(handle);
             }
             "--brand-name" => {

@@ -85,7 +85,11 @@ impl Taxonomy {
     pub fn with_rule(mut self, rule: IntentRule) -> Self {
         if let Some(existing) = self.rules.iter_mut().find(|r| r.label == rule.label) {
             for (language, phrases) in rule.keywords {
-                existing.keywords.entry(language).or_default().extend(phrases);
+                existing
+                    .keywords
+                    .entry(language)
+                    .or_default()
+                    .extend(phrases);
             }
         } else {
             self.rules.push(rule);
@@ -104,8 +108,10 @@ impl Taxonomy {
         let mut complaint = IntentRule::new(Intent::complaint());
         let mut compliment = IntentRule::new(Intent::compliment());
         for language in Language::REFERENCE_DESK {
-            complaint = complaint.with_keywords(language, cues(Cue::Complaint, language).iter().copied());
-            compliment = compliment.with_keywords(language, cues(Cue::Praise, language).iter().copied());
+            complaint =
+                complaint.with_keywords(language, cues(Cue::Complaint, language).iter().copied());
+            compliment =
+                compliment.with_keywords(language, cues(Cue::Praise, language).iter().copied());
         }
         // Reporting order: the ten labels as the model lists them.
         rules.insert(6, complaint);
@@ -138,33 +144,114 @@ const AIRLINE: [(fn() -> Intent, Table); 8] = [
 ];
 
 const BAGGAGE: Table = &[
-    ("en", &["baggage", "luggage", "<bag>", "<bags>", "suitcase", "carry-on", "stroller", "pram", "wheelchair"]),
-    ("nl", &["bagage", "koffer", "<tas>", "<tassen>", "kinderwagen", "rolstoel"]),
-    ("de", &["gepäck", "koffer", "<tasche", "kinderwagen", "rollstuhl"]),
+    (
+        "en",
+        &[
+            "baggage",
+            "luggage",
+            "<bag>",
+            "<bags>",
+            "suitcase",
+            "carry-on",
+            "stroller",
+            "pram",
+            "wheelchair",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "bagage",
+            "koffer",
+            "<tas>",
+            "<tassen>",
+            "kinderwagen",
+            "rolstoel",
+        ],
+    ),
+    (
+        "de",
+        &["gepäck", "koffer", "<tasche", "kinderwagen", "rollstuhl"],
+    ),
     ("fr", &["bagage", "valise", "poussette", "fauteuil roulant"]),
-    ("es", &["equipaje", "maleta", "cochecito", "silla de ruedas"]),
-    ("it", &["bagagli", "valigi", "passeggino", "sedia a rotelle"]),
-    ("pt", &["bagagem", "bagagens", "<malas>", "minha mala", "a mala", "cadeira de rodas"]),
+    (
+        "es",
+        &["equipaje", "maleta", "cochecito", "silla de ruedas"],
+    ),
+    (
+        "it",
+        &["bagagli", "valigi", "passeggino", "sedia a rotelle"],
+    ),
+    (
+        "pt",
+        &[
+            "bagagem",
+            "bagagens",
+            "<malas>",
+            "minha mala",
+            "a mala",
+            "cadeira de rodas",
+        ],
+    ),
     ("tr", &["bagaj", "bavul", "valiz", "tekerlekli sandalye"]),
     ("no", &["bagasje", "koffert", "barnevogn", "rullestol"]),
     ("ru", &["багаж", "чемодан", "коляск", "инвалидное кресло"]),
     ("zh", &["行李", "箱子", "轮椅", "輪椅"]),
-    ("ja", &["荷物", "スーツケース", "バゲージ", "車椅子", "ベビーカー"]),
+    (
+        "ja",
+        &["荷物", "スーツケース", "バゲージ", "車椅子", "ベビーカー"],
+    ),
     ("ko", &["수하물", "캐리어", "가방", "휠체어"]),
     ("th", &["กระเป๋า", "สัมภาระ", "รถเข็น"]),
 ];
 
 const REFUND: Table = &[
     ("en", &["refund", "money back", "reimburs", "compensation"]),
-    ("nl", &["terugbetal", "geld terug", "restitutie", "vergoeding", "compensatie"]),
-    ("de", &["erstattung", "erstatten", "geld zurück", "entschädigung"]),
+    (
+        "nl",
+        &[
+            "terugbetal",
+            "geld terug",
+            "restitutie",
+            "vergoeding",
+            "compensatie",
+        ],
+    ),
+    (
+        "de",
+        &["erstattung", "erstatten", "geld zurück", "entschädigung"],
+    ),
     ("fr", &["rembours", "indemnisation", "dédommagement"]),
-    ("es", &["reembolso", "devolución", "indemnización", "compensación"]),
+    (
+        "es",
+        &["reembolso", "devolución", "indemnización", "compensación"],
+    ),
     ("it", &["rimbors", "risarcimento", "indennizzo"]),
-    ("pt", &["reembolso", "estorno", "devolução", "indenização", "compensação"]),
+    (
+        "pt",
+        &[
+            "reembolso",
+            "estorno",
+            "devolução",
+            "indenização",
+            "compensação",
+        ],
+    ),
     ("tr", &["iade", "geri ödeme", "tazminat"]),
-    ("no", &["refusjon", "pengene tilbake", "tilbakebetal", "kompensasjon", "erstatning"]),
-    ("ru", &["возврат", "вернуть деньги", "верните деньги", "компенсаци"]),
+    (
+        "no",
+        &[
+            "refusjon",
+            "pengene tilbake",
+            "tilbakebetal",
+            "kompensasjon",
+            "erstatning",
+        ],
+    ),
+    (
+        "ru",
+        &["возврат", "вернуть деньги", "верните деньги", "компенсаци"],
+    ),
     ("zh", &["退款", "退钱", "退錢", "赔偿", "賠償"]),
     ("ja", &["返金", "払い戻し", "払戻", "補償"]),
     ("ko", &["환불", "보상"]),
@@ -172,49 +259,327 @@ const REFUND: Table = &[
 ];
 
 const REBOOKING: Table = &[
-    ("en", &["rebook", "re-book", "cancel my", "new flight", "alternative flight", "another flight", "put me on"]),
-    ("nl", &["omboek", "andere vlucht", "nieuwe vlucht", "annuleren"]),
+    (
+        "en",
+        &[
+            "rebook",
+            "re-book",
+            "cancel my",
+            "new flight",
+            "alternative flight",
+            "another flight",
+            "put me on",
+        ],
+    ),
+    (
+        "nl",
+        &["omboek", "andere vlucht", "nieuwe vlucht", "annuleren"],
+    ),
     ("de", &["umbuch", "anderen flug", "neuen flug", "stornier"]),
-    ("fr", &["autre vol", "nouveau vol", "annuler ma", "annuler mon", "reprogramm"]),
-    ("es", &["otro vuelo", "nuevo vuelo", "reubic", "cambiar de vuelo", "cancelar mi"]),
-    ("it", &["riprotez", "altro volo", "nuovo volo", "cancellare la", "cancellare il"]),
-    ("pt", &["remarc", "outro voo", "novo voo", "reacomod", "cancelar minha", "cancelar o"]),
-    ("tr", &["başka bir uçuş", "yeni uçuş", "yeniden rezervasyon", "iptal etmek"]),
+    (
+        "fr",
+        &[
+            "autre vol",
+            "nouveau vol",
+            "annuler ma",
+            "annuler mon",
+            "reprogramm",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "otro vuelo",
+            "nuevo vuelo",
+            "reubic",
+            "cambiar de vuelo",
+            "cancelar mi",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "riprotez",
+            "altro volo",
+            "nuovo volo",
+            "cancellare la",
+            "cancellare il",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "remarc",
+            "outro voo",
+            "novo voo",
+            "reacomod",
+            "cancelar minha",
+            "cancelar o",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "başka bir uçuş",
+            "yeni uçuş",
+            "yeniden rezervasyon",
+            "iptal etmek",
+        ],
+    ),
     ("no", &["ombook", "nytt fly", "annet fly", "avbestill"]),
-    ("ru", &["другой рейс", "новый рейс", "переоформ", "перебронир", "отменить бронь"]),
-    ("zh", &["改签", "改簽", "换航班", "換航班", "其他航班", "取消预订", "取消訂"]),
-    ("ja", &["振替", "別の便", "予約の取り消し", "キャンセルしたい"]),
+    (
+        "ru",
+        &[
+            "другой рейс",
+            "новый рейс",
+            "переоформ",
+            "перебронир",
+            "отменить бронь",
+        ],
+    ),
+    (
+        "zh",
+        &[
+            "改签",
+            "改簽",
+            "换航班",
+            "換航班",
+            "其他航班",
+            "取消预订",
+            "取消訂",
+        ],
+    ),
+    (
+        "ja",
+        &["振替", "別の便", "予約の取り消し", "キャンセルしたい"],
+    ),
     ("ko", &["다른 항공편", "재예약", "대체 항공편", "예약 취소"]),
     ("th", &["เปลี่ยนเที่ยวบิน", "เที่ยวบินอื่น", "จองใหม่", "ยกเลิกการจอง"]),
 ];
 
 const DISRUPTION: Table = &[
-    ("en", &["delay", "cancelled", "canceled", "cancellation", "strike", "weather", "storm", "<snow", "diverted", "grounded", "stranded", "stuck at", "outage", "missed connection", "missed my connection", "missed our connection"]),
-    ("nl", &["vertraag", "vertraging", "geannuleerd", "annulering", "staking", "storm", "sneeuw", "vast op", "gestrand", "uitgevallen", "overstap gemist"]),
-    ("de", &["verspät", "annulliert", "gestrichen", "streik", "unwetter", "sturm", "schnee", "gestrandet", "ausgefallen", "anschluss verpasst"]),
-    ("fr", &["retard", "annulé", "annulation", "grève", "tempête", "neige", "bloqués", "correspondance"]),
-    ("es", &["retras", "cancelad", "cancelaron", "huelga", "tormenta", "nieve", "atrapad", "varad", "conexión"]),
-    ("it", &["ritard", "cancellat", "annullat", "sciopero", "tempesta", "neve", "bloccat", "coincidenza"]),
-    ("pt", &["atraso", "atrasad", "cancelad", "greve", "tempestade", "neve", "presos", "conexão"]),
-    ("tr", &["rötar", "gecik", "iptal", "grev", "fırtına", "mahsur", "aktarma"]),
-    ("no", &["forsink", "kansellert", "innstilt", "streik", "uvær", "storm", "snø", "sitter fast"]),
-    ("ru", &["задерж", "отмен", "забастовк", "шторм", "непогод", "застрял", "пересадк"]),
-    ("zh", &["延误", "延誤", "取消", "罢工", "罷工", "天气", "天氣", "暴风", "暴風", "被困", "晚点", "誤點", "转机", "轉機"]),
-    ("ja", &["遅延", "遅れ", "欠航", "運休", "ストライキ", "天候", "嵐", "台風", "足止め", "乗り継ぎ"]),
-    ("ko", &["지연", "결항", "취소", "파업", "날씨", "폭풍", "태풍", "환승"]),
-    ("th", &["ดีเลย์", "ล่าช้า", "ยกเลิก", "นัดหยุดงาน", "พายุ", "สภาพอากาศ", "ติดอยู่", "เที่ยวบินต่อ"]),
+    (
+        "en",
+        &[
+            "delay",
+            "cancelled",
+            "canceled",
+            "cancellation",
+            "strike",
+            "weather",
+            "storm",
+            "<snow",
+            "diverted",
+            "grounded",
+            "stranded",
+            "stuck at",
+            "outage",
+            "missed connection",
+            "missed my connection",
+            "missed our connection",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "vertraag",
+            "vertraging",
+            "geannuleerd",
+            "annulering",
+            "staking",
+            "storm",
+            "sneeuw",
+            "vast op",
+            "gestrand",
+            "uitgevallen",
+            "overstap gemist",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "verspät",
+            "annulliert",
+            "gestrichen",
+            "streik",
+            "unwetter",
+            "sturm",
+            "schnee",
+            "gestrandet",
+            "ausgefallen",
+            "anschluss verpasst",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "retard",
+            "annulé",
+            "annulation",
+            "grève",
+            "tempête",
+            "neige",
+            "bloqués",
+            "correspondance",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "retras",
+            "cancelad",
+            "cancelaron",
+            "huelga",
+            "tormenta",
+            "nieve",
+            "atrapad",
+            "varad",
+            "conexión",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "ritard",
+            "cancellat",
+            "annullat",
+            "sciopero",
+            "tempesta",
+            "neve",
+            "bloccat",
+            "coincidenza",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "atraso",
+            "atrasad",
+            "cancelad",
+            "greve",
+            "tempestade",
+            "neve",
+            "presos",
+            "conexão",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "rötar",
+            "gecik",
+            "iptal",
+            "grev",
+            "fırtına",
+            "mahsur",
+            "aktarma",
+        ],
+    ),
+    (
+        "no",
+        &[
+            "forsink",
+            "kansellert",
+            "innstilt",
+            "streik",
+            "uvær",
+            "storm",
+            "snø",
+            "sitter fast",
+        ],
+    ),
+    (
+        "ru",
+        &[
+            "задерж",
+            "отмен",
+            "забастовк",
+            "шторм",
+            "непогод",
+            "застрял",
+            "пересадк",
+        ],
+    ),
+    (
+        "zh",
+        &[
+            "延误", "延誤", "取消", "罢工", "罷工", "天气", "天氣", "暴风", "暴風", "被困", "晚点",
+            "誤點", "转机", "轉機",
+        ],
+    ),
+    (
+        "ja",
+        &[
+            "遅延",
+            "遅れ",
+            "欠航",
+            "運休",
+            "ストライキ",
+            "天候",
+            "嵐",
+            "台風",
+            "足止め",
+            "乗り継ぎ",
+        ],
+    ),
+    (
+        "ko",
+        &[
+            "지연", "결항", "취소", "파업", "날씨", "폭풍", "태풍", "환승",
+        ],
+    ),
+    (
+        "th",
+        &[
+            "ดีเลย์",
+            "ล่าช้า",
+            "ยกเลิก",
+            "นัดหยุดงาน",
+            "พายุ",
+            "สภาพอากาศ",
+            "ติดอยู่",
+            "เที่ยวบินต่อ",
+        ],
+    ),
 ];
 
 const CHECK_IN: Table = &[
-    ("en", &["check in", "check-in", "checkin", "boarding pass", "boarding card"]),
-    ("nl", &["inchecken", "incheck", "instapkaart", "boardingpass"]),
+    (
+        "en",
+        &[
+            "check in",
+            "check-in",
+            "checkin",
+            "boarding pass",
+            "boarding card",
+        ],
+    ),
+    (
+        "nl",
+        &["inchecken", "incheck", "instapkaart", "boardingpass"],
+    ),
     ("de", &["einchecken", "bordkarte", "boardingpass"]),
-    ("fr", &["enregistrement", "carte d'embarquement", "s'enregistrer"]),
-    ("es", &["facturar", "tarjeta de embarque", "pase de abordar"]),
+    (
+        "fr",
+        &["enregistrement", "carte d'embarquement", "s'enregistrer"],
+    ),
+    (
+        "es",
+        &["facturar", "tarjeta de embarque", "pase de abordar"],
+    ),
     ("it", &["carta d'imbarco", "carta di imbarco"]),
     ("pt", &["cartão de embarque", "bilhete de embarque"]),
     ("tr", &["biniş kartı"]),
-    ("no", &["innsjekk", "sjekke inn", "sjekker inn", "boardingkort", "ombordstigningskort"]),
+    (
+        "no",
+        &[
+            "innsjekk",
+            "sjekke inn",
+            "sjekker inn",
+            "boardingkort",
+            "ombordstigningskort",
+        ],
+    ),
     ("ru", &["регистрац", "посадочн"]),
     ("zh", &["值机", "值機", "登机牌", "登機證", "办理登机"]),
     ("ja", &["チェックイン", "搭乗券"]),
@@ -223,16 +588,89 @@ const CHECK_IN: Table = &[
 ];
 
 const BOOKING_CHANGE: Table = &[
-    ("en", &["change my booking", "change my flight", "change my reservation", "change the date", "change the name", "name change", "my seat", "a seat", "seat selection", "seat change", "add my", "add a", "modify"]),
-    ("nl", &["wijzig", "naamswijziging", "<stoel", "toevoegen", "boeking aanpassen"]),
-    ("de", &["buchung ändern", "ändern", "änderung", "sitzplatz", "namensänderung", "hinzufügen"]),
-    ("fr", &["modifier", "modification", "changer", "siège", "ajouter"]),
-    ("es", &["cambiar", "modificar", "asiento", "añadir", "agregar"]),
+    (
+        "en",
+        &[
+            "change my booking",
+            "change my flight",
+            "change my reservation",
+            "change the date",
+            "change the name",
+            "name change",
+            "my seat",
+            "a seat",
+            "seat selection",
+            "seat change",
+            "add my",
+            "add a",
+            "modify",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "wijzig",
+            "naamswijziging",
+            "<stoel",
+            "toevoegen",
+            "boeking aanpassen",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "buchung ändern",
+            "ändern",
+            "änderung",
+            "sitzplatz",
+            "namensänderung",
+            "hinzufügen",
+        ],
+    ),
+    (
+        "fr",
+        &["modifier", "modification", "changer", "siège", "ajouter"],
+    ),
+    (
+        "es",
+        &["cambiar", "modificar", "asiento", "añadir", "agregar"],
+    ),
     ("it", &["modificare", "cambiare", "<posto>", "aggiungere"]),
-    ("pt", &["alterar", "alteração", "mudar", "assento", "incluir", "adicionar"]),
-    ("tr", &["değiştir", "koltuk", "eklemek", "eklemem", "isim değişikliği"]),
-    ("no", &["endre", "endring", "<sete>", "legge til", "navneendring"]),
-    ("ru", &["изменить", "изменени", "поменять", "выбрать место", "добавить"]),
+    (
+        "pt",
+        &[
+            "alterar",
+            "alteração",
+            "mudar",
+            "assento",
+            "incluir",
+            "adicionar",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "değiştir",
+            "koltuk",
+            "eklemek",
+            "eklemem",
+            "isim değişikliği",
+        ],
+    ),
+    (
+        "no",
+        &["endre", "endring", "<sete>", "legge til", "navneendring"],
+    ),
+    (
+        "ru",
+        &[
+            "изменить",
+            "изменени",
+            "поменять",
+            "выбрать место",
+            "добавить",
+        ],
+    ),
     ("zh", &["更改", "修改", "座位", "改名", "添加"]),
     ("ja", &["変更", "座席", "追加"]),
     ("ko", &["변경", "좌석", "추가"]),
@@ -240,9 +678,36 @@ const BOOKING_CHANGE: Table = &[
 ];
 
 const LOST_AND_FOUND: Table = &[
-    ("en", &["left my", "left behind", "forgot my", "lost and found", "lost property"]),
-    ("nl", &["vergeten in", "laten liggen", "gevonden voorwerpen", "achtergelaten", "vergeten"]),
-    ("de", &["vergessen", "liegen lassen", "liegengelassen", "fundbüro", "fundsachen"]),
+    (
+        "en",
+        &[
+            "left my",
+            "left behind",
+            "forgot my",
+            "lost and found",
+            "lost property",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "vergeten in",
+            "laten liggen",
+            "gevonden voorwerpen",
+            "achtergelaten",
+            "vergeten",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "vergessen",
+            "liegen lassen",
+            "liegengelassen",
+            "fundbüro",
+            "fundsachen",
+        ],
+    ),
     ("fr", &["oublié", "objets trouvés", "laissé"]),
     ("es", &["olvidé", "me dejé", "objetos perdidos", "olvidado"]),
     ("it", &["dimenticat", "oggetti smarriti"]),
@@ -250,21 +715,45 @@ const LOST_AND_FOUND: Table = &[
     ("tr", &["unuttum", "kayıp eşya", "bıraktım"]),
     ("no", &["glemte", "gjenglemt", "hittegods"]),
     ("ru", &["забыл", "оставил", "бюро находок"]),
-    ("zh", &["落在", "忘在", "遗失", "失物招领", "失物招領", "丢在"]),
+    (
+        "zh",
+        &["落在", "忘在", "遗失", "失物招领", "失物招領", "丢在"],
+    ),
     ("ja", &["忘れ", "落とし物", "遺失物"]),
     ("ko", &["두고 내", "놓고 내", "분실물"]),
     ("th", &["ลืม", "ของหาย", "ทิ้งไว้"]),
 ];
 
 const LOYALTY: Table = &[
-    ("en", &["<miles>", "<mileage", "frequent flyer", "<points>", "lounge", "flying blue", "membership", "gold status", "silver status", "platinum", "elite status"]),
+    (
+        "en",
+        &[
+            "<miles>",
+            "<mileage",
+            "frequent flyer",
+            "<points>",
+            "lounge",
+            "flying blue",
+            "membership",
+            "gold status",
+            "silver status",
+            "platinum",
+            "elite status",
+        ],
+    ),
     ("nl", &["<punten>", "lidmaatschap"]),
     ("de", &["<meilen>", "<punkte>", "vielflieger"]),
     ("fr", &["fidélité", "statut"]),
-    ("es", &["<millas>", "<puntos>", "fidelidad", "viajero frecuente"]),
+    (
+        "es",
+        &["<millas>", "<puntos>", "fidelidad", "viajero frecuente"],
+    ),
     ("it", &["<miglia>", "<punti>", "fedeltà"]),
     ("pt", &["<milhas>", "<pontos>", "fidelidade"]),
-    ("tr", &["<mil>", "<puan", "sadakat", "statü", "miles&smiles"]),
+    (
+        "tr",
+        &["<mil>", "<puan", "sadakat", "statü", "miles&smiles"],
+    ),
     ("no", &["<poeng>", "bonuspoeng", "medlemskap", "eurobonus"]),
     ("ru", &["<миль", "<мили>", "бонус", "программа лояльности"]),
     ("zh", &["里程", "裡程", "积分", "積分", "会员", "會員"]),

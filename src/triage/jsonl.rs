@@ -160,7 +160,9 @@ pub fn process_line(triage: &mut Triage, line: &str, line_number: u64) -> Option
             None => return Some(error_line(id, &format!("unknown channel {name:?}"))),
         },
     };
-    let received_at = input.created_at.unwrap_or_else(|| synthetic_time(line_number));
+    let received_at = input
+        .created_at
+        .unwrap_or_else(|| synthetic_time(line_number));
     let author = input
         .author
         .clone()

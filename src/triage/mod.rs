@@ -399,7 +399,11 @@ impl Triage {
 
     /// Classifies one message and records it in the near-duplicate window.
     /// Feed messages in `received_at` order.
-    pub fn classify(&mut self, message: &InboundMessage, context: &TriageContext) -> Classification {
+    pub fn classify(
+        &mut self,
+        message: &InboundMessage,
+        context: &TriageContext,
+    ) -> Classification {
         let text = message.text.as_str();
         let hints = LanguageHints {
             customer: context.customer_language,
@@ -411,36 +415,35 @@ impl Triage {
 
         let mut intent_hits = vec![false; self.labels.len()];
         let mut cue_hits = [false; 4];
-        self.matcher.for_each_match(&lowered, |signal| match signal {
-            Signal::Intent(id) => {
-                if let Some(hit) = intent_hits.get_mut(usize::from(*id)) {
-                    *hit = true;
-                }
-            }
-            Signal::Cue(cue, language) => {
-                if guess.language.is_none_or(|l| l == *language) {
-                    let slot = match cue {
-                        Cue::Question => 0,
-                        Cue::HelpRequest => 1,
-                        Cue::Complaint => 2,
-                        _ => 3,
-                    };
-                    if let Some(hit) = cue_hits.get_mut(slot) {
+        self.matcher
+            .for_each_match(&lowered, |signal| match signal {
+                Signal::Intent(id) => {
+                    if let Some(hit) = intent_hits.get_mut(usize::from(*id)) {
                         *hit = true;
                     }
                 }
-            }
-        });
+                Signal::Cue(cue, language) => {
+                    if guess.language.is_none_or(|l| l == *language) {
+                        let slot = match cue {
+                            Cue::Question => 0,
+                            Cue::HelpRequest => 1,
+                            Cue::Complaint => 2,
+                            _ => 3,
+                        };
+                        if let Some(hit) = cue_hits.get_mut(slot) {
+                            *hit = true;
+                        }
+                    }
+                }
+            });
         let [mut question, help, complaint, praise] = cue_hits;
         question |= text.contains('?') || text.contains('？');
 
         let pii = self.pii.detect(text);
         let sentiment = self.scorer.score(text, guess.language);
-        let topic = self
-            .labels
-            .iter()
-            .zip(&intent_hits)
-            .any(|(label, hit)| *hit && *label != Intent::complaint() && *label != Intent::compliment());
+        let topic = self.labels.iter().zip(&intent_hits).any(|(label, hit)| {
+            *hit && *label != Intent::complaint() && *label != Intent::compliment()
+        });
         let signals = Signals {
             topic,
             question,
@@ -477,11 +480,9 @@ impl Triage {
             .map(|(label, _)| label.clone())
             .collect();
 
-        let near_duplicate = self.duplicates.observe(
-            message.received_at,
-            text,
-            &message.author.to_string(),
-        );
+        let near_duplicate =
+            self.duplicates
+                .observe(message.received_at, text, &message.author.to_string());
         let mut classification = Classification {
             language: guess.language,
             language_confidence: if guess.language.is_some() {
@@ -506,7 +507,9 @@ impl Triage {
     fn addresses_brand(&self, lowered: &str) -> bool {
         self.handles.iter().any(|handle| {
             lowered.match_indices(handle.as_str()).any(|(at, _)| {
-                let after = lowered.get(at + handle.len()..).and_then(|s| s.chars().next());
+                let after = lowered
+                    .get(at + handle.len()..)
+                    .and_then(|s| s.chars().next());
                 !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
             })
         })
@@ -596,8 +599,8 @@ pub fn has_flight_number(text: &str) -> bool {
         };
         let upper = |c: char| c.is_ascii_uppercase();
         let lower = |c: char| c.is_ascii_lowercase();
-        let designator_upper = (upper(a) && (upper(b) || b.is_ascii_digit()))
-            || (a.is_ascii_digit() && upper(b));
+        let designator_upper =
+            (upper(a) && (upper(b) || b.is_ascii_digit())) || (a.is_ascii_digit() && upper(b));
         let designator_lower = lower(a) && lower(b);
         if start_ok && (designator_upper || designator_lower) {
             let mut j = i + 2;
@@ -631,10 +634,22 @@ mod tests {
 
     #[test]
     fn flight_numbers_are_recognised_in_their_common_forms() {
-        for text in ["KL1234 is late", "flight KL 1234", "U2 123 cancelled", "KL862便が遅延", "kl1234?"] {
+        for text in [
+            "KL1234 is late",
+            "flight KL 1234",
+            "U2 123 cancelled",
+            "KL862便が遅延",
+            "kl1234?",
+        ] {
             assert!(has_flight_number(text), "{text}");
         }
-        for text in ["back to 2024", "my MP3 player", "KLM1234x", "in 2 hours", "A 1"] {
+        for text in [
+            "back to 2024",
+            "my MP3 player",
+            "KLM1234x",
+            "in 2 hours",
+            "A 1",
+        ] {
             assert!(!has_flight_number(text), "{text}");
         }
     }
@@ -662,12 +677,16 @@ mod tests {
             TriageError::InvalidNumber("kind.question")
         );
         let twice = TriageSettings {
-            taxonomy: Taxonomy::empty()
-                .with_rule(IntentRule::new(Intent::new("pets")).with_keywords(Language::ENGLISH, ["dog"])),
+            taxonomy: Taxonomy::empty().with_rule(
+                IntentRule::new(Intent::new("pets")).with_keywords(Language::ENGLISH, ["dog"]),
+            ),
             ..TriageSettings::default()
         };
         let mut twice = twice;
-        twice.taxonomy.rules.push(IntentRule::new(Intent::new("pets")));
+        twice
+            .taxonomy
+            .rules
+            .push(IntentRule::new(Intent::new("pets")));
         assert_eq!(
             Triage::new(twice).unwrap_err(),
             TriageError::DuplicateLabel("pets".to_owned())
@@ -675,8 +694,9 @@ mod tests {
         let blank = TriageSettings::default().with_brand_handle("@");
         assert_eq!(Triage::new(blank).unwrap_err(), TriageError::BlankBrand);
         let empty_phrase = TriageSettings {
-            taxonomy: Taxonomy::empty()
-                .with_rule(IntentRule::new(Intent::new("pets")).with_keywords(Language::ENGLISH, ["<>"])),
+            taxonomy: Taxonomy::empty().with_rule(
+                IntentRule::new(Intent::new("pets")).with_keywords(Language::ENGLISH, ["<>"]),
+            ),
             ..TriageSettings::default()
         };
         assert!(matches!(
@@ -691,7 +711,8 @@ mod tests {
         let json = serde_json::to_string(&settings).unwrap();
         let back: TriageSettings = serde_json::from_str(&json).unwrap();
         assert_eq!(back, settings);
-        let partial: TriageSettings = serde_json::from_str(r#"{"brand_handles":["@KLM"]}"#).unwrap();
+        let partial: TriageSettings =
+            serde_json::from_str(r#"{"brand_handles":["@KLM"]}"#).unwrap();
         assert_eq!(partial.languages.len(), 14);
     }
 }

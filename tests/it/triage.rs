@@ -85,7 +85,10 @@ fn public_praise_is_a_mention_in_all_fourteen_languages() {
     for text in praise {
         let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
         assert_eq!(verdict.kind, Kind::Mention, "{text} {verdict:?}");
-        assert!(verdict.reasons.contains(&"praise_only".to_owned()), "{text} {verdict:?}");
+        assert!(
+            verdict.reasons.contains(&"praise_only".to_owned()),
+            "{text} {verdict:?}"
+        );
     }
 }
 
@@ -105,17 +108,24 @@ fn private_messages_are_queries_whatever_they_say() {
         "ok",
         start(),
     );
-    assert_eq!(triage.classify(&whatsapp, &TriageContext::default()).kind, Kind::Query);
+    assert_eq!(
+        triage.classify(&whatsapp, &TriageContext::default()).kind,
+        Kind::Query
+    );
 }
 
 #[test]
 fn retweets_and_photo_shares_are_mentions() {
     let mut triage = triage();
-    assert_eq!(kind_of(&mut triage, "RT @KLM: Where will you fly this summer?"), Kind::Mention);
-    let photo = post("@a", "@KLM view from above the clouds", start()).with_attachment(Attachment {
-        media_type: "image/jpeg".to_owned(),
-        url: "https://example.com/p.jpg".to_owned(),
-    });
+    assert_eq!(
+        kind_of(&mut triage, "RT @KLM: Where will you fly this summer?"),
+        Kind::Mention
+    );
+    let photo =
+        post("@a", "@KLM view from above the clouds", start()).with_attachment(Attachment {
+            media_type: "image/jpeg".to_owned(),
+            url: "https://example.com/p.jpg".to_owned(),
+        });
     let verdict = triage.classify(&photo, &TriageContext::default());
     assert_eq!(verdict.kind, Kind::Mention, "{verdict:?}");
     assert!(verdict.reasons.contains(&"media_share".to_owned()));
@@ -131,7 +141,12 @@ fn complaint_with_flight_number_addressed_to_the_brand_is_a_query() {
     assert_eq!(verdict.kind, Kind::Query);
     assert_eq!(
         verdict.reasons,
-        ["complaint", "care_topic", "flight_reference", "addresses_brand"]
+        [
+            "complaint",
+            "care_topic",
+            "flight_reference",
+            "addresses_brand"
+        ]
     );
 }
 
@@ -148,17 +163,37 @@ fn brand_handle_must_match_whole_handle() {
 #[test]
 fn intents_are_multi_label_in_several_languages() {
     let cases: [(&str, &[&str]); 6] = [
-        ("My flight was cancelled and my bag is lost, I want a refund", &["baggage", "refund", "disruption"]),
-        ("Mijn vlucht is vertraagd en ik wil mijn geld terug", &["refund", "disruption"]),
-        ("Mein Gepäck ist weg und ich habe meine Jacke im Flugzeug vergessen", &["baggage", "lost_and_found"]),
+        (
+            "My flight was cancelled and my bag is lost, I want a refund",
+            &["baggage", "refund", "disruption"],
+        ),
+        (
+            "Mijn vlucht is vertraagd en ik wil mijn geld terug",
+            &["refund", "disruption"],
+        ),
+        (
+            "Mein Gepäck ist weg und ich habe meine Jacke im Flugzeug vergessen",
+            &["baggage", "lost_and_found"],
+        ),
         ("航班延误了，我要退款", &["refund", "disruption"]),
-        ("手荷物が届かないし、払い戻しもまだです", &["baggage", "refund"]),
-        ("Uçuşum iptal oldu, bagajım da kayıp", &["baggage", "disruption"]),
+        (
+            "手荷物が届かないし、払い戻しもまだです",
+            &["baggage", "refund"],
+        ),
+        (
+            "Uçuşum iptal oldu, bagajım da kayıp",
+            &["baggage", "disruption"],
+        ),
     ];
     let mut triage = triage();
     for (text, expected) in cases {
         let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        let labels: Vec<&str> = verdict.intents.iter().map(Intent::as_str).filter(|l| *l != "complaint").collect();
+        let labels: Vec<&str> = verdict
+            .intents
+            .iter()
+            .map(Intent::as_str)
+            .filter(|l| *l != "complaint")
+            .collect();
         assert_eq!(labels, expected, "{text}");
     }
 }
@@ -167,8 +202,19 @@ fn intents_are_multi_label_in_several_languages() {
 fn baggage_stems_hit_in_every_language() {
     let mut triage = triage();
     for text in [
-        "bagage", "Gepäck", "bagaglio", "equipaje", "багаж", "手荷物", "行李", "수하물",
-        "กระเป๋า", "bagaj", "bagasje", "bagagem", "luggage",
+        "bagage",
+        "Gepäck",
+        "bagaglio",
+        "equipaje",
+        "багаж",
+        "手荷物",
+        "行李",
+        "수하물",
+        "กระเป๋า",
+        "bagaj",
+        "bagasje",
+        "bagagem",
+        "luggage",
     ] {
         let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
         assert_eq!(verdict.intents.first(), Some(&Intent::baggage()), "{text}");
@@ -197,7 +243,11 @@ fn users_can_add_their_own_intent() {
 fn compliment_is_withheld_when_the_message_also_asks() {
     let mut triage = triage();
     let verdict = triage.classify(
-        &post("@a", "Thanks for the lovely crew, but where is my bag?", start()),
+        &post(
+            "@a",
+            "Thanks for the lovely crew, but where is my bag?",
+            start(),
+        ),
         &TriageContext::default(),
     );
     assert!(!verdict.intents.contains(&Intent::compliment()));
@@ -211,9 +261,26 @@ fn same_text_from_three_accounts_within_the_window_is_flagged() {
     let mut triage = triage();
     let context = TriageContext::default();
     let a = triage.classify(&post("@a", CAMPAIGN, start()), &context);
-    let b = triage.classify(&post("@b", &format!("@KLM {CAMPAIGN}"), start() + Duration::minutes(3)), &context);
-    let c = triage.classify(&post("@c", &CAMPAIGN.to_uppercase(), start() + Duration::minutes(9)), &context);
-    assert_eq!((a.near_duplicate, b.near_duplicate, c.near_duplicate), (false, false, true));
+    let b = triage.classify(
+        &post(
+            "@b",
+            &format!("@KLM {CAMPAIGN}"),
+            start() + Duration::minutes(3),
+        ),
+        &context,
+    );
+    let c = triage.classify(
+        &post(
+            "@c",
+            &CAMPAIGN.to_uppercase(),
+            start() + Duration::minutes(9),
+        ),
+        &context,
+    );
+    assert_eq!(
+        (a.near_duplicate, b.near_duplicate, c.near_duplicate),
+        (false, false, true)
+    );
     assert!(c.reasons.contains(&"near_duplicate".to_owned()));
 }
 
@@ -222,7 +289,10 @@ fn same_text_spread_beyond_the_window_is_not_flagged() {
     let mut triage = triage();
     let context = TriageContext::default();
     for (author, minutes) in [("@a", 0), ("@b", 6), ("@c", 17)] {
-        let verdict = triage.classify(&post(author, CAMPAIGN, start() + Duration::minutes(minutes)), &context);
+        let verdict = triage.classify(
+            &post(author, CAMPAIGN, start() + Duration::minutes(minutes)),
+            &context,
+        );
         assert!(!verdict.near_duplicate, "{author}");
     }
 }
@@ -232,7 +302,10 @@ fn same_author_three_times_is_not_flagged() {
     let mut triage = triage();
     let context = TriageContext::default();
     for minutes in [0, 1, 2] {
-        let verdict = triage.classify(&post("@a", CAMPAIGN, start() + Duration::minutes(minutes)), &context);
+        let verdict = triage.classify(
+            &post("@a", CAMPAIGN, start() + Duration::minutes(minutes)),
+            &context,
+        );
         assert!(!verdict.near_duplicate);
     }
 }
@@ -283,11 +356,15 @@ fn jsonl_echoes_ids_as_given_and_reports_bad_lines() {
     assert_eq!(value["kind"], "query");
     assert_eq!(value["intents"][0], "baggage");
     assert_eq!(session.process_line(""), None);
-    let bad = session.process_line(r#"{"id":"x1","text":"hi","channel":"fax"}"#).unwrap();
+    let bad = session
+        .process_line(r#"{"id":"x1","text":"hi","channel":"fax"}"#)
+        .unwrap();
     assert_eq!(bad, r#"{"id":"x1","error":"unknown channel \"fax\""}"#);
     let broken = session.process_line("{not json").unwrap();
     assert!(broken.starts_with(r#"{"error":"invalid JSON"#), "{broken}");
-    let unknown = session.process_line(r#"{"id":"2","text":"ok","channel":"x"}"#).unwrap();
+    let unknown = session
+        .process_line(r#"{"id":"2","text":"ok","channel":"x"}"#)
+        .unwrap();
     let value: serde_json::Value = serde_json::from_str(&unknown).unwrap();
     assert_eq!(value["language"], "unknown");
     assert_eq!(value["confidence"], 0.0);
@@ -309,7 +386,9 @@ fn jsonl_danish_is_unknown_not_norwegian() {
 fn jsonl_near_duplicates_carry_across_lines() {
     let mut session = jsonl::JsonlSession::new(triage());
     let line = format!(r#"{{"id":"1","text":"{CAMPAIGN}","channel":"x"}}"#);
-    let outs: Vec<String> = (0..3).map(|_| session.process_line(&line).unwrap()).collect();
+    let outs: Vec<String> = (0..3)
+        .map(|_| session.process_line(&line).unwrap())
+        .collect();
     assert!(outs[1].contains(r#""near_duplicate":false"#));
     assert!(outs[2].contains(r#""near_duplicate":true"#));
 }
