@@ -585,7 +585,7 @@ fn is_retweet(text: &str) -> bool {
 }
 
 /// Whether the text carries a flight number: an airline designator (two
-/// letters, or a letter and a digit) followed by 1 to 4 digits, attached or
+/// letters, or a letter and a digit) followed by 2 to 4 digits, attached or
 /// after one space, standing as its own token (`KL1234`, `KL 1234`,
 /// `U2 123`, `KL862便`). A lower-case designator counts only when attached
 /// to 3 or 4 digits (`kl1234`), so "to 2024" is not a flight.
@@ -615,7 +615,7 @@ pub fn has_flight_number(text: &str) -> bool {
             let digits = j - digits_start;
             let end_ok = chars.get(j).is_none_or(|c| !c.is_ascii_alphanumeric());
             let ok = if designator_upper {
-                (1..=4).contains(&digits) && (!spaced || digits >= 2)
+                (2..=4).contains(&digits)
             } else {
                 !spaced && (3..=4).contains(&digits)
             };
