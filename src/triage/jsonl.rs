@@ -17,7 +17,7 @@
 //! - `author` names the account for near-duplicate detection; without it
 //!   every line counts as a different author.
 //! - `customer_language` and `channel_language` (ISO 639-1) are the
-//!   [`TriageContext`](super::TriageContext).
+//!   [`TriageContext`].
 //!
 //! Output, in this field order:
 //!
