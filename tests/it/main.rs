@@ -3,9 +3,11 @@
 mod engine_lifecycle;
 mod engine_replay;
 mod events;
+mod language;
 mod sentiment;
 mod staffing;
 mod stats;
 mod support;
 mod text_pii;
 mod traits;
+mod triage;

@@ -1,0 +1,814 @@
+//! The intent taxonomy: labels with keywords per language, airline defaults.
+
+use crate::model::{Intent, Language};
+use crate::text::lexicon::{cues, Cue};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One label of the taxonomy and the phrases that select it, per language.
+///
+/// Phrases use the syntax of [`crate::text::lexicon::PhraseMatcher`]: plain
+/// phrases match inside words (stems such as `"bagag"`), `<` and `>` pin them
+/// to word boundaries. Every language's phrases are tried on every message,
+/// so an intent is found even when the language is not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntentRule {
+    /// The label reported in [`crate::model::Classification::intents`].
+    pub label: Intent,
+    /// Phrases per language.
+    pub keywords: BTreeMap<Language, Vec<String>>,
+}
+
+impl IntentRule {
+    /// A rule for `label` with no phrases yet.
+    pub fn new(label: Intent) -> Self {
+        IntentRule {
+            label,
+            keywords: BTreeMap::new(),
+        }
+    }
+
+    /// Adds phrases for one language.
+    #[must_use]
+    pub fn with_keywords<S: Into<String>>(
+        mut self,
+        language: Language,
+        phrases: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.keywords
+            .entry(language)
+            .or_default()
+            .extend(phrases.into_iter().map(Into::into));
+        self
+    }
+}
+
+/// The tenant's intent taxonomy: an ordered list of rules (multi-label: every
+/// rule that matches reports its label, in taxonomy order).
+///
+/// [`Taxonomy::airline`] (the default) has the ten airline labels with
+/// phrases in the fourteen reference languages; extend it with
+/// [`Taxonomy::with_rule`] or by adding phrases to a rule. The labels
+/// `complaint` and `compliment` are special in one way: `compliment` is
+/// withheld when the message also complains, asks or asks for help ("thanks,
+/// but where is my bag?" is not praise).
+///
+/// ```
+/// use caredesk::model::{Intent, Language};
+/// use caredesk::triage::{IntentRule, Taxonomy};
+/// let taxonomy = Taxonomy::airline().with_rule(
+///     IntentRule::new(Intent::new("pets")).with_keywords(Language::ENGLISH, ["<dog", "<cat>", "pet"]),
+/// );
+/// assert_eq!(taxonomy.rules.len(), 11);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Taxonomy {
+    /// The rules, in reporting order.
+    pub rules: Vec<IntentRule>,
+}
+
+impl Default for Taxonomy {
+    fn default() -> Self {
+        Taxonomy::airline()
+    }
+}
+
+impl Taxonomy {
+    /// An empty taxonomy (no intents are ever reported).
+    pub fn empty() -> Self {
+        Taxonomy { rules: Vec::new() }
+    }
+
+    /// Adds a rule, or merges its phrases into the rule with the same label.
+    #[must_use]
+    pub fn with_rule(mut self, rule: IntentRule) -> Self {
+        if let Some(existing) = self.rules.iter_mut().find(|r| r.label == rule.label) {
+            for (language, phrases) in rule.keywords {
+                existing
+                    .keywords
+                    .entry(language)
+                    .or_default()
+                    .extend(phrases);
+            }
+        } else {
+            self.rules.push(rule);
+        }
+        self
+    }
+
+    /// The airline defaults: baggage, refund, rebooking, disruption,
+    /// check_in, booking_change, complaint, compliment, lost_and_found and
+    /// loyalty, in the fourteen reference languages.
+    pub fn airline() -> Self {
+        let mut rules = Vec::new();
+        for (label, table) in AIRLINE {
+            rules.push(rule_from(label(), table));
+        }
+        let mut complaint = IntentRule::new(Intent::complaint());
+        let mut compliment = IntentRule::new(Intent::compliment());
+        for language in Language::REFERENCE_DESK {
+            complaint =
+                complaint.with_keywords(language, cues(Cue::Complaint, language).iter().copied());
+            compliment =
+                compliment.with_keywords(language, cues(Cue::Praise, language).iter().copied());
+        }
+        // Reporting order: the ten labels as the model lists them.
+        rules.insert(6, complaint);
+        rules.insert(7, compliment);
+        Taxonomy { rules }
+    }
+}
+
+fn rule_from(label: Intent, table: &[(&str, &[&str])]) -> IntentRule {
+    let mut rule = IntentRule::new(label);
+    for (code, phrases) in table {
+        if let Ok(language) = code.parse::<Language>() {
+            rule = rule.with_keywords(language, phrases.iter().copied());
+        }
+    }
+    rule
+}
+
+type Table = &'static [(&'static str, &'static [&'static str])];
+
+const AIRLINE: [(fn() -> Intent, Table); 8] = [
+    (Intent::baggage, BAGGAGE),
+    (Intent::refund, REFUND),
+    (Intent::rebooking, REBOOKING),
+    (Intent::disruption, DISRUPTION),
+    (Intent::check_in, CHECK_IN),
+    (Intent::booking_change, BOOKING_CHANGE),
+    (Intent::lost_and_found, LOST_AND_FOUND),
+    (Intent::loyalty, LOYALTY),
+];
+
+const BAGGAGE: Table = &[
+    (
+        "en",
+        &[
+            "baggage",
+            "luggage",
+            "<bag>",
+            "<bags>",
+            "suitcase",
+            "carry-on",
+            "stroller",
+            "pram",
+            "wheelchair",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "bagage",
+            "koffer",
+            "<tas>",
+            "<tassen>",
+            "kinderwagen",
+            "rolstoel",
+        ],
+    ),
+    (
+        "de",
+        &["gepäck", "koffer", "<tasche", "kinderwagen", "rollstuhl"],
+    ),
+    ("fr", &["bagage", "valise", "poussette", "fauteuil roulant"]),
+    (
+        "es",
+        &["equipaje", "maleta", "cochecito", "silla de ruedas"],
+    ),
+    (
+        "it",
+        &["bagagli", "valigi", "passeggino", "sedia a rotelle"],
+    ),
+    (
+        "pt",
+        &[
+            "bagagem",
+            "bagagens",
+            "<malas>",
+            "minha mala",
+            "a mala",
+            "cadeira de rodas",
+        ],
+    ),
+    ("tr", &["bagaj", "bavul", "valiz", "tekerlekli sandalye"]),
+    ("no", &["bagasje", "koffert", "barnevogn", "rullestol"]),
+    ("ru", &["багаж", "чемодан", "коляск", "инвалидное кресло"]),
+    ("zh", &["行李", "箱子", "轮椅", "輪椅"]),
+    (
+        "ja",
+        &["荷物", "スーツケース", "バゲージ", "車椅子", "ベビーカー"],
+    ),
+    ("ko", &["수하물", "캐리어", "가방", "휠체어"]),
+    ("th", &["กระเป๋า", "สัมภาระ", "รถเข็น"]),
+];
+
+const REFUND: Table = &[
+    ("en", &["refund", "money back", "reimburs", "compensation"]),
+    (
+        "nl",
+        &[
+            "terugbetal",
+            "geld terug",
+            "restitutie",
+            "vergoeding",
+            "compensatie",
+        ],
+    ),
+    (
+        "de",
+        &["erstattung", "erstatten", "geld zurück", "entschädigung"],
+    ),
+    ("fr", &["rembours", "indemnisation", "dédommagement"]),
+    (
+        "es",
+        &["reembolso", "devolución", "indemnización", "compensación"],
+    ),
+    ("it", &["rimbors", "risarcimento", "indennizzo"]),
+    (
+        "pt",
+        &[
+            "reembolso",
+            "estorno",
+            "devolução",
+            "indenização",
+            "compensação",
+        ],
+    ),
+    ("tr", &["iade", "geri ödeme", "tazminat"]),
+    (
+        "no",
+        &[
+            "refusjon",
+            "pengene tilbake",
+            "tilbakebetal",
+            "kompensasjon",
+            "erstatning",
+        ],
+    ),
+    (
+        "ru",
+        &["возврат", "вернуть деньги", "верните деньги", "компенсаци"],
+    ),
+    ("zh", &["退款", "退钱", "退錢", "赔偿", "賠償"]),
+    ("ja", &["返金", "払い戻し", "払戻", "補償"]),
+    ("ko", &["환불", "보상"]),
+    ("th", &["คืนเงิน", "เงินคืน", "ชดเชย"]),
+];
+
+const REBOOKING: Table = &[
+    (
+        "en",
+        &[
+            "rebook",
+            "re-book",
+            "cancel my",
+            "new flight",
+            "alternative flight",
+            "another flight",
+            "put me on",
+        ],
+    ),
+    (
+        "nl",
+        &["omboek", "andere vlucht", "nieuwe vlucht", "annuleren"],
+    ),
+    ("de", &["umbuch", "anderen flug", "neuen flug", "stornier"]),
+    (
+        "fr",
+        &[
+            "autre vol",
+            "nouveau vol",
+            "annuler ma",
+            "annuler mon",
+            "reprogramm",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "otro vuelo",
+            "nuevo vuelo",
+            "reubic",
+            "cambiar de vuelo",
+            "cancelar mi",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "riprotez",
+            "altro volo",
+            "nuovo volo",
+            "cancellare la",
+            "cancellare il",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "remarc",
+            "outro voo",
+            "novo voo",
+            "reacomod",
+            "cancelar minha",
+            "cancelar o",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "başka bir uçuş",
+            "yeni uçuş",
+            "yeniden rezervasyon",
+            "iptal etmek",
+        ],
+    ),
+    ("no", &["ombook", "nytt fly", "annet fly", "avbestill"]),
+    (
+        "ru",
+        &[
+            "другой рейс",
+            "новый рейс",
+            "переоформ",
+            "перебронир",
+            "отменить бронь",
+        ],
+    ),
+    (
+        "zh",
+        &[
+            "改签",
+            "改簽",
+            "换航班",
+            "換航班",
+            "其他航班",
+            "取消预订",
+            "取消訂",
+        ],
+    ),
+    (
+        "ja",
+        &["振替", "別の便", "予約の取り消し", "キャンセルしたい"],
+    ),
+    ("ko", &["다른 항공편", "재예약", "대체 항공편", "예약 취소"]),
+    ("th", &["เปลี่ยนเที่ยวบิน", "เที่ยวบินอื่น", "จองใหม่", "ยกเลิกการจอง"]),
+];
+
+const DISRUPTION: Table = &[
+    (
+        "en",
+        &[
+            "delay",
+            "cancelled",
+            "canceled",
+            "cancellation",
+            "strike",
+            "weather",
+            "storm",
+            "<snow",
+            "diverted",
+            "grounded",
+            "stranded",
+            "stuck at",
+            "outage",
+            "missed connection",
+            "missed my connection",
+            "missed our connection",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "vertraag",
+            "vertraging",
+            "geannuleerd",
+            "annulering",
+            "staking",
+            "storm",
+            "sneeuw",
+            "vast op",
+            "gestrand",
+            "uitgevallen",
+            "overstap gemist",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "verspät",
+            "annulliert",
+            "gestrichen",
+            "streik",
+            "unwetter",
+            "sturm",
+            "schnee",
+            "gestrandet",
+            "ausgefallen",
+            "anschluss verpasst",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "retard",
+            "annulé",
+            "annulation",
+            "grève",
+            "tempête",
+            "neige",
+            "bloqués",
+            "correspondance",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "retras",
+            "cancelad",
+            "cancelaron",
+            "huelga",
+            "tormenta",
+            "nieve",
+            "atrapad",
+            "varad",
+            "conexión",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "ritard",
+            "cancellat",
+            "annullat",
+            "sciopero",
+            "tempesta",
+            "neve",
+            "bloccat",
+            "coincidenza",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "atraso",
+            "atrasad",
+            "cancelad",
+            "greve",
+            "tempestade",
+            "neve",
+            "presos",
+            "conexão",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "rötar",
+            "gecik",
+            "iptal",
+            "grev",
+            "fırtına",
+            "mahsur",
+            "aktarma",
+        ],
+    ),
+    (
+        "no",
+        &[
+            "forsink",
+            "kansellert",
+            "innstilt",
+            "streik",
+            "uvær",
+            "storm",
+            "snø",
+            "sitter fast",
+        ],
+    ),
+    (
+        "ru",
+        &[
+            "задерж",
+            "отмен",
+            "забастовк",
+            "шторм",
+            "непогод",
+            "застрял",
+            "пересадк",
+        ],
+    ),
+    (
+        "zh",
+        &[
+            "延误", "延誤", "取消", "罢工", "罷工", "天气", "天氣", "暴风", "暴風", "被困", "晚点",
+            "誤點", "转机", "轉機",
+        ],
+    ),
+    (
+        "ja",
+        &[
+            "遅延",
+            "遅れ",
+            "欠航",
+            "運休",
+            "ストライキ",
+            "天候",
+            "嵐",
+            "台風",
+            "足止め",
+            "乗り継ぎ",
+        ],
+    ),
+    (
+        "ko",
+        &[
+            "지연", "결항", "취소", "파업", "날씨", "폭풍", "태풍", "환승",
+        ],
+    ),
+    (
+        "th",
+        &[
+            "ดีเลย์",
+            "ล่าช้า",
+            "ยกเลิก",
+            "นัดหยุดงาน",
+            "พายุ",
+            "สภาพอากาศ",
+            "ติดอยู่",
+            "เที่ยวบินต่อ",
+        ],
+    ),
+];
+
+const CHECK_IN: Table = &[
+    (
+        "en",
+        &[
+            "check in",
+            "check-in",
+            "checkin",
+            "boarding pass",
+            "boarding card",
+        ],
+    ),
+    (
+        "nl",
+        &["inchecken", "incheck", "instapkaart", "boardingpass"],
+    ),
+    ("de", &["einchecken", "bordkarte", "boardingpass"]),
+    (
+        "fr",
+        &["enregistrement", "carte d'embarquement", "s'enregistrer"],
+    ),
+    (
+        "es",
+        &["facturar", "tarjeta de embarque", "pase de abordar"],
+    ),
+    ("it", &["carta d'imbarco", "carta di imbarco"]),
+    ("pt", &["cartão de embarque", "bilhete de embarque"]),
+    ("tr", &["biniş kartı"]),
+    (
+        "no",
+        &[
+            "innsjekk",
+            "sjekke inn",
+            "sjekker inn",
+            "boardingkort",
+            "ombordstigningskort",
+        ],
+    ),
+    ("ru", &["регистрац", "посадочн"]),
+    ("zh", &["值机", "值機", "登机牌", "登機證", "办理登机"]),
+    ("ja", &["チェックイン", "搭乗券"]),
+    ("ko", &["체크인", "탑승권"]),
+    ("th", &["เช็คอิน", "บอร์ดดิ้งพาส", "บัตรขึ้นเครื่อง"]),
+];
+
+const BOOKING_CHANGE: Table = &[
+    (
+        "en",
+        &[
+            "change my booking",
+            "change my flight",
+            "change my reservation",
+            "change the date",
+            "change the name",
+            "name change",
+            "my seat",
+            "a seat",
+            "seat selection",
+            "seat change",
+            "add my",
+            "add a",
+            "modify",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "wijzig",
+            "naamswijziging",
+            "<stoel",
+            "toevoegen",
+            "boeking aanpassen",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "buchung ändern",
+            "ändern",
+            "änderung",
+            "sitzplatz",
+            "namensänderung",
+            "hinzufügen",
+        ],
+    ),
+    (
+        "fr",
+        &["modifier", "modification", "changer", "siège", "ajouter"],
+    ),
+    (
+        "es",
+        &["cambiar", "modificar", "asiento", "añadir", "agregar"],
+    ),
+    ("it", &["modificare", "cambiare", "<posto>", "aggiungere"]),
+    (
+        "pt",
+        &[
+            "alterar",
+            "alteração",
+            "mudar",
+            "assento",
+            "incluir",
+            "adicionar",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "değiştir",
+            "koltuk",
+            "eklemek",
+            "eklemem",
+            "isim değişikliği",
+        ],
+    ),
+    (
+        "no",
+        &["endre", "endring", "<sete>", "legge til", "navneendring"],
+    ),
+    (
+        "ru",
+        &[
+            "изменить",
+            "изменени",
+            "поменять",
+            "выбрать место",
+            "добавить",
+        ],
+    ),
+    ("zh", &["更改", "修改", "座位", "改名", "添加"]),
+    ("ja", &["変更", "座席", "追加"]),
+    ("ko", &["변경", "좌석", "추가"]),
+    ("th", &["เปลี่ยน", "ที่นั่ง", "เพิ่ม", "แก้ไข"]),
+];
+
+const LOST_AND_FOUND: Table = &[
+    (
+        "en",
+        &[
+            "left my",
+            "left behind",
+            "forgot my",
+            "lost and found",
+            "lost property",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "vergeten in",
+            "laten liggen",
+            "gevonden voorwerpen",
+            "achtergelaten",
+            "vergeten",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "vergessen",
+            "liegen lassen",
+            "liegengelassen",
+            "fundbüro",
+            "fundsachen",
+        ],
+    ),
+    ("fr", &["oublié", "objets trouvés", "laissé"]),
+    ("es", &["olvidé", "me dejé", "objetos perdidos", "olvidado"]),
+    ("it", &["dimenticat", "oggetti smarriti"]),
+    ("pt", &["esqueci", "achados e perdidos", "deixei"]),
+    ("tr", &["unuttum", "kayıp eşya", "bıraktım"]),
+    ("no", &["glemte", "gjenglemt", "hittegods"]),
+    ("ru", &["забыл", "оставил", "бюро находок"]),
+    (
+        "zh",
+        &["落在", "忘在", "遗失", "失物招领", "失物招領", "丢在"],
+    ),
+    ("ja", &["忘れ", "落とし物", "遺失物"]),
+    ("ko", &["두고 내", "놓고 내", "분실물"]),
+    ("th", &["ลืม", "ของหาย", "ทิ้งไว้"]),
+];
+
+const LOYALTY: Table = &[
+    (
+        "en",
+        &[
+            "<miles>",
+            "<mileage",
+            "frequent flyer",
+            "<points>",
+            "lounge",
+            "flying blue",
+            "membership",
+            "gold status",
+            "silver status",
+            "platinum",
+            "elite status",
+        ],
+    ),
+    ("nl", &["<punten>", "lidmaatschap"]),
+    ("de", &["<meilen>", "<punkte>", "vielflieger"]),
+    ("fr", &["fidélité", "statut"]),
+    (
+        "es",
+        &["<millas>", "<puntos>", "fidelidad", "viajero frecuente"],
+    ),
+    ("it", &["<miglia>", "<punti>", "fedeltà"]),
+    ("pt", &["<milhas>", "<pontos>", "fidelidade"]),
+    (
+        "tr",
+        &["<mil>", "<puan", "sadakat", "statü", "miles&smiles"],
+    ),
+    ("no", &["<poeng>", "bonuspoeng", "medlemskap", "eurobonus"]),
+    ("ru", &["<миль", "<мили>", "бонус", "программа лояльности"]),
+    ("zh", &["里程", "裡程", "积分", "積分", "会员", "會員"]),
+    ("ja", &["マイル", "ポイント", "会員", "ステータス"]),
+    ("ko", &["마일리지", "마일", "포인트", "회원", "등급"]),
+    ("th", &["ไมล์", "คะแนน", "สมาชิก"]),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn airline_taxonomy_lists_the_ten_labels_in_model_order() {
+        let labels: Vec<String> = Taxonomy::airline()
+            .rules
+            .iter()
+            .map(|r| r.label.to_string())
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                "baggage",
+                "refund",
+                "rebooking",
+                "disruption",
+                "check_in",
+                "booking_change",
+                "complaint",
+                "compliment",
+                "lost_and_found",
+                "loyalty"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_airline_label_has_phrases_in_all_fourteen_languages() {
+        for rule in Taxonomy::airline().rules {
+            for language in Language::REFERENCE_DESK {
+                assert!(
+                    rule.keywords.get(&language).is_some_and(|p| !p.is_empty()),
+                    "{} has no {language} phrases",
+                    rule.label
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn with_rule_merges_phrases_into_an_existing_label() {
+        let taxonomy = Taxonomy::airline().with_rule(
+            IntentRule::new(Intent::baggage()).with_keywords(Language::ENGLISH, ["duffel"]),
+        );
+        assert_eq!(taxonomy.rules.len(), 10);
+        assert!(taxonomy.rules[0].keywords[&Language::ENGLISH].contains(&"duffel".to_owned()));
+    }
+}

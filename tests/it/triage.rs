@@ -1,0 +1,399 @@
+//! Triage scenarios: query or mention in the fourteen languages, intents,
+//! near-duplicates, context fallback and the JSON-lines interface.
+
+use caredesk::model::{
+    Attachment, ChannelKind, ChannelRef, Identity, InboundMessage, Intent, Kind, Language,
+    Visibility,
+};
+use caredesk::triage::{jsonl, IntentRule, Triage, TriageContext, TriageSettings};
+use chrono::{DateTime, Duration, Utc};
+
+fn start() -> DateTime<Utc> {
+    "2026-11-23T10:00:00Z".parse().unwrap()
+}
+
+fn post(author: &str, text: &str, at: DateTime<Utc>) -> InboundMessage {
+    InboundMessage::new(
+        ChannelRef::new(ChannelKind::X, "@KLM"),
+        format!("{author}-{}", at.timestamp()),
+        Identity::new(ChannelKind::X, author),
+        Visibility::Public,
+        text,
+        at,
+    )
+}
+
+fn triage() -> Triage {
+    Triage::new(TriageSettings::default().with_brand_handle("@KLM")).unwrap()
+}
+
+fn kind_of(triage: &mut Triage, text: &str) -> Kind {
+    triage
+        .classify(&post("@someone", text, start()), &TriageContext::default())
+        .kind
+}
+
+#[test]
+fn public_questions_and_requests_are_queries_in_all_fourteen_languages() {
+    let queries = [
+        ("en", "Where is my suitcase? It did not arrive"),
+        ("nl", "Hoe kan ik mijn boeking wijzigen"),
+        ("de", "Können Sie mir bitte mit meinem Gepäck helfen"),
+        ("fr", "Pouvez-vous m'aider à changer mon vol"),
+        ("es", "Necesito ayuda con mi equipaje por favor"),
+        ("it", "Potete aiutarmi con il rimborso per favore"),
+        ("pt", "Preciso de ajuda com a minha bagagem por favor"),
+        ("tr", "Bagajım nerede, yardım edin lütfen"),
+        ("no", "Kan dere hjelpe meg med bagasjen"),
+        ("ru", "Помогите, пожалуйста, найти мой багаж"),
+        ("zh", "我的行李什么时候能到"),
+        ("ja", "荷物はいつ届きますか"),
+        ("ko", "제 수하물은 언제 도착하나요"),
+        ("th", "กระเป๋าของฉันจะมาถึงเมื่อไหร่"),
+    ];
+    let mut triage = triage();
+    for (language, text) in queries {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert_eq!(verdict.kind, Kind::Query, "{language}: {text} {verdict:?}");
+        assert_eq!(
+            verdict.language.map(|l| l.to_string()).as_deref(),
+            Some(language),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn public_praise_is_a_mention_in_all_fourteen_languages() {
+    let praise = [
+        "What a lovely flight, amazing crew",
+        "Wat een geweldige vlucht, top bemanning",
+        "Toller Flug, super freundliche Crew",
+        "Vol magnifique, équipage génial",
+        "Vuelo excelente, tripulación genial",
+        "Volo fantastico, equipaggio gentilissimo",
+        "Voo excelente, tripulação maravilhosa",
+        "Harika bir uçuştu, ekip mükemmel",
+        "Fantastisk flytur, flott mannskap",
+        "Отличный полёт, прекрасный экипаж",
+        "今天的航班太棒了",
+        "最高のフライトでした",
+        "최고의 비행이었어요",
+        "เที่ยวบินวันนี้ยอดเยี่ยม",
+    ];
+    let mut triage = triage();
+    for text in praise {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert_eq!(verdict.kind, Kind::Mention, "{text} {verdict:?}");
+        assert!(
+            verdict.reasons.contains(&"praise_only".to_owned()),
+            "{text} {verdict:?}"
+        );
+    }
+}
+
+#[test]
+fn private_messages_are_queries_whatever_they_say() {
+    let mut triage = triage();
+    let mut dm = post("@a", "Thanks!", start());
+    dm.visibility = Visibility::Private;
+    let verdict = triage.classify(&dm, &TriageContext::default());
+    assert_eq!(verdict.kind, Kind::Query);
+    assert_eq!(verdict.reasons[0], "private_message");
+    let whatsapp = InboundMessage::new(
+        ChannelRef::new(ChannelKind::Whatsapp, "+31200000000"),
+        "wamid.1",
+        Identity::new(ChannelKind::Whatsapp, "+31611111111"),
+        Visibility::Public,
+        "ok",
+        start(),
+    );
+    assert_eq!(
+        triage.classify(&whatsapp, &TriageContext::default()).kind,
+        Kind::Query
+    );
+}
+
+#[test]
+fn retweets_and_photo_shares_are_mentions() {
+    let mut triage = triage();
+    assert_eq!(
+        kind_of(&mut triage, "RT @KLM: Where will you fly this summer?"),
+        Kind::Mention
+    );
+    let photo =
+        post("@a", "@KLM view from above the clouds", start()).with_attachment(Attachment {
+            media_type: "image/jpeg".to_owned(),
+            url: "https://example.com/p.jpg".to_owned(),
+        });
+    let verdict = triage.classify(&photo, &TriageContext::default());
+    assert_eq!(verdict.kind, Kind::Mention, "{verdict:?}");
+    assert!(verdict.reasons.contains(&"media_share".to_owned()));
+}
+
+#[test]
+fn complaint_with_flight_number_addressed_to_the_brand_is_a_query() {
+    let mut triage = triage();
+    let verdict = triage.classify(
+        &post("@a", "@KLM KL1234 vertraagd alweer, schandalig", start()),
+        &TriageContext::default(),
+    );
+    assert_eq!(verdict.kind, Kind::Query);
+    assert_eq!(
+        verdict.reasons,
+        [
+            "complaint",
+            "care_topic",
+            "flight_reference",
+            "addresses_brand"
+        ]
+    );
+}
+
+#[test]
+fn brand_handle_must_match_whole_handle() {
+    let mut triage = triage();
+    let verdict = triage.classify(
+        &post("@a", "@KLMfan I love this picture", start()),
+        &TriageContext::default(),
+    );
+    assert!(!verdict.reasons.contains(&"addresses_brand".to_owned()));
+}
+
+#[test]
+fn intents_are_multi_label_in_several_languages() {
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "My flight was cancelled and my bag is lost, I want a refund",
+            &["baggage", "refund", "disruption"],
+        ),
+        (
+            "Mijn vlucht is vertraagd en ik wil mijn geld terug",
+            &["refund", "disruption"],
+        ),
+        (
+            "Mein Gepäck ist weg und ich habe meine Jacke im Flugzeug vergessen",
+            &["baggage", "lost_and_found"],
+        ),
+        ("航班延误了，我要退款", &["refund", "disruption"]),
+        (
+            "手荷物が届かないし、払い戻しもまだです",
+            &["baggage", "refund"],
+        ),
+        (
+            "Uçuşum iptal oldu, bagajım da kayıp",
+            &["baggage", "disruption"],
+        ),
+    ];
+    let mut triage = triage();
+    for (text, expected) in cases {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        let labels: Vec<&str> = verdict
+            .intents
+            .iter()
+            .map(Intent::as_str)
+            .filter(|l| *l != "complaint")
+            .collect();
+        assert_eq!(labels, expected, "{text}");
+    }
+}
+
+#[test]
+fn baggage_stems_hit_in_every_language() {
+    let mut triage = triage();
+    for text in [
+        "bagage",
+        "Gepäck",
+        "bagaglio",
+        "equipaje",
+        "багаж",
+        "手荷物",
+        "行李",
+        "수하물",
+        "กระเป๋า",
+        "bagaj",
+        "bagasje",
+        "bagagem",
+        "luggage",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert_eq!(verdict.intents.first(), Some(&Intent::baggage()), "{text}");
+    }
+}
+
+#[test]
+fn users_can_add_their_own_intent() {
+    let settings = TriageSettings {
+        taxonomy: TriageSettings::default().taxonomy.with_rule(
+            IntentRule::new(Intent::new("pets"))
+                .with_keywords(Language::ENGLISH, ["<dog", "<cat>"])
+                .with_keywords(Language::DUTCH, ["<hond"]),
+        ),
+        ..TriageSettings::default()
+    };
+    let mut triage = Triage::new(settings).unwrap();
+    let verdict = triage.classify(
+        &post("@a", "Mag mijn hond mee in de cabine?", start()),
+        &TriageContext::default(),
+    );
+    assert_eq!(verdict.intents, [Intent::new("pets")]);
+}
+
+#[test]
+fn compliment_is_withheld_when_the_message_also_asks() {
+    let mut triage = triage();
+    let verdict = triage.classify(
+        &post(
+            "@a",
+            "Thanks for the lovely crew, but where is my bag?",
+            start(),
+        ),
+        &TriageContext::default(),
+    );
+    assert!(!verdict.intents.contains(&Intent::compliment()));
+    assert_eq!(verdict.kind, Kind::Query);
+}
+
+const CAMPAIGN: &str = "Bring back the direct flight from Oslo to Bali! #SaveOurRoute";
+
+#[test]
+fn same_text_from_three_accounts_within_the_window_is_flagged() {
+    let mut triage = triage();
+    let context = TriageContext::default();
+    let a = triage.classify(&post("@a", CAMPAIGN, start()), &context);
+    let b = triage.classify(
+        &post(
+            "@b",
+            &format!("@KLM {CAMPAIGN}"),
+            start() + Duration::minutes(3),
+        ),
+        &context,
+    );
+    let c = triage.classify(
+        &post(
+            "@c",
+            &CAMPAIGN.to_uppercase(),
+            start() + Duration::minutes(9),
+        ),
+        &context,
+    );
+    assert_eq!(
+        (a.near_duplicate, b.near_duplicate, c.near_duplicate),
+        (false, false, true)
+    );
+    assert!(c.reasons.contains(&"near_duplicate".to_owned()));
+}
+
+#[test]
+fn same_text_spread_beyond_the_window_is_not_flagged() {
+    let mut triage = triage();
+    let context = TriageContext::default();
+    for (author, minutes) in [("@a", 0), ("@b", 6), ("@c", 17)] {
+        let verdict = triage.classify(
+            &post(author, CAMPAIGN, start() + Duration::minutes(minutes)),
+            &context,
+        );
+        assert!(!verdict.near_duplicate, "{author}");
+    }
+}
+
+#[test]
+fn same_author_three_times_is_not_flagged() {
+    let mut triage = triage();
+    let context = TriageContext::default();
+    for minutes in [0, 1, 2] {
+        let verdict = triage.classify(
+            &post("@a", CAMPAIGN, start() + Duration::minutes(minutes)),
+            &context,
+        );
+        assert!(!verdict.near_duplicate);
+    }
+}
+
+#[test]
+fn very_short_text_takes_the_customer_language() {
+    let mut triage = triage();
+    let context = TriageContext {
+        customer_language: Some(Language::NORWEGIAN),
+        channel_default_language: Some(Language::ENGLISH),
+    };
+    let verdict = triage.classify(&post("@a", "ok", start()), &context);
+    assert_eq!(verdict.language, Some(Language::NORWEGIAN));
+    assert!(verdict.language_confidence > 0.0 && verdict.language_confidence < 0.9);
+    let verdict = triage.classify(&post("@a", "ok", start()), &TriageContext::default());
+    assert_eq!(verdict.language, None);
+    assert_eq!(verdict.language_confidence, 0.0);
+}
+
+#[test]
+fn very_short_text_falls_back_to_the_channel_default() {
+    let mut triage = triage();
+    let context = TriageContext {
+        customer_language: None,
+        channel_default_language: Some(Language::KOREAN),
+    };
+    let verdict = triage.classify(&post("@a", "👍", start()), &context);
+    assert_eq!(verdict.language, Some(Language::KOREAN));
+}
+
+#[test]
+fn classify_is_deterministic() {
+    let text = "@KLM Où est ma valise ? Réservation ABC123, vol KL1234";
+    let first = triage().classify(&post("@a", text, start()), &TriageContext::default());
+    let second = triage().classify(&post("@a", text, start()), &TriageContext::default());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn jsonl_echoes_ids_as_given_and_reports_bad_lines() {
+    let mut session = jsonl::JsonlSession::new(triage());
+    let out = session
+        .process_line(r#"{"id":42,"text":"Where is my bag?","channel":"x","followers":120}"#)
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value["id"], 42);
+    assert_eq!(value["language"], "en");
+    assert_eq!(value["kind"], "query");
+    assert_eq!(value["intents"][0], "baggage");
+    assert_eq!(session.process_line(""), None);
+    let bad = session
+        .process_line(r#"{"id":"x1","text":"hi","channel":"fax"}"#)
+        .unwrap();
+    assert_eq!(bad, r#"{"id":"x1","error":"unknown channel \"fax\""}"#);
+    let broken = session.process_line("{not json").unwrap();
+    assert!(broken.starts_with(r#"{"error":"invalid JSON"#), "{broken}");
+    let unknown = session
+        .process_line(r#"{"id":"2","text":"ok","channel":"x"}"#)
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&unknown).unwrap();
+    assert_eq!(value["language"], "unknown");
+    assert_eq!(value["confidence"], 0.0);
+}
+
+#[test]
+fn jsonl_danish_is_unknown_not_norwegian() {
+    let mut triage = triage();
+    let out = jsonl::process_line(
+        &mut triage,
+        r#"{"id":"1","text":"Hvornår får jeg mine penge tilbage? Jeg har ventet i to uger","channel":"facebook"}"#,
+        0,
+    )
+    .unwrap();
+    assert!(out.contains(r#""language":"unknown""#), "{out}");
+}
+
+#[test]
+fn jsonl_near_duplicates_carry_across_lines() {
+    let mut session = jsonl::JsonlSession::new(triage());
+    let line = format!(r#"{{"id":"1","text":"{CAMPAIGN}","channel":"x"}}"#);
+    for _ in 0..2 {
+        session.process_line(&line).unwrap();
+    }
+    // Lines without `created_at` are one second apart from 2026-01-01, and
+    // lines without `author` count as distinct authors: two have posted.
+    let third = post("@third", CAMPAIGN, "2026-01-01T00:00:03Z".parse().unwrap());
+    let verdict = session
+        .triage_mut()
+        .classify(&third, &TriageContext::default());
+    assert!(verdict.near_duplicate, "the two JSON lines fed the window");
+}
