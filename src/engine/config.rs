@@ -207,3 +207,16 @@ impl EngineConfig {
             .position(|settings| &settings.channel == channel)
     }
 }
+
+/// Triage is the engine's classifier of choice: configure it with
+/// [`EngineConfig::with_classifier`] and the engine runs it on every inbound
+/// message that arrives without a classification, recording the result.
+impl Classifier for crate::triage::Triage {
+    fn classify(&mut self, message: &InboundMessage, context: &ClassifyContext) -> Classification {
+        let context = crate::triage::TriageContext {
+            customer_language: context.customer_language,
+            channel_default_language: context.channel_default_language,
+        };
+        crate::triage::Triage::classify(self, message, &context)
+    }
+}

@@ -734,3 +734,73 @@ fn public_replies_are_refused_on_a_channel_without_them() {
         Err(EngineError::VisibilityNotSupported("public"))
     );
 }
+
+#[test]
+fn the_engine_runs_triage_on_unclassified_messages_and_records_its_verdict() {
+    let make = || {
+        let triage = caredesk::triage::Triage::new(
+            caredesk::triage::TriageSettings::default().with_brand_handle("@KLM"),
+        )
+        .unwrap();
+        config().with_classifier(Box::new(triage))
+    };
+    let mut desk = TestDesk::new(make, at("2026-11-23T08:00:00Z"));
+    let chatter = tweet(
+        "1",
+        "@fan",
+        "What a beautiful sunset from the plane window 😍",
+        desk.now(),
+    );
+    let events = desk
+        .handle(Input::Inbound {
+            message: chatter,
+            classification: None,
+        })
+        .unwrap();
+    assert_eq!(
+        names(&events),
+        [
+            "customer_created",
+            "conversation_opened",
+            "message_received"
+        ],
+        "a mention is not queued"
+    );
+    let question = tweet(
+        "2",
+        "@anna",
+        "@KLM mijn koffer is niet aangekomen, boekingscode X7KQ2P",
+        desk.now(),
+    );
+    let events = desk
+        .handle(Input::Inbound {
+            message: question,
+            classification: None,
+        })
+        .unwrap();
+    let classification = events
+        .iter()
+        .find_map(|e| match &e.payload {
+            EventPayload::MessageReceived { classification, .. } => Some(classification.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(classification.kind, Kind::Query);
+    assert_eq!(classification.language, Some(Language::DUTCH));
+    assert_eq!(classification.intents, vec![Intent::baggage()]);
+    assert_eq!(
+        classification.pii.first().map(|p| p.kind),
+        Some(PiiKind::BookingCode)
+    );
+    let conversation = desk
+        .engine()
+        .conversation(opened(&events))
+        .unwrap()
+        .conversation;
+    assert!(
+        conversation.suggest_private,
+        "a booking code in public suggests moving to a private message"
+    );
+    assert_eq!(conversation.language, Some(Language::DUTCH));
+    desk.check_replay().unwrap();
+}
