@@ -396,12 +396,26 @@ mod tests {
         assert_eq!("08:30".parse::<TimeOfDay>().unwrap().seconds(), 30_600);
         assert_eq!("08:30:15".parse::<TimeOfDay>().unwrap().seconds(), 30_615);
         assert_eq!("24:00".parse::<TimeOfDay>().unwrap(), TimeOfDay::END_OF_DAY);
-        assert_eq!("08:30:15".parse::<TimeOfDay>().unwrap().to_string(), "08:30:15");
+        assert_eq!(
+            "08:30:15".parse::<TimeOfDay>().unwrap().to_string(),
+            "08:30:15"
+        );
     }
 
     #[test]
     fn time_of_day_rejects_malformed_text() {
-        for text in ["8:30", "24:01", "25:00", "12:60", "12:00:60", "12", "", "ab:cd", "12:00:00:00", "+1:00"] {
+        for text in [
+            "8:30",
+            "24:01",
+            "25:00",
+            "12:60",
+            "12:00:60",
+            "12",
+            "",
+            "ab:cd",
+            "12:00:00:00",
+            "+1:00",
+        ] {
             assert_eq!(
                 text.parse::<TimeOfDay>(),
                 Err(CalendarError::InvalidTimeOfDay { text: text.into() }),
@@ -420,8 +434,16 @@ mod tests {
 
     #[test]
     fn interval_may_close_at_24_but_not_open_there() {
-        assert_eq!(OpenInterval::parse("20:00", "24:00").unwrap().length_seconds(), 4 * 3600);
-        assert_eq!(OpenInterval::parse("24:00", "06:00"), Err(CalendarError::OpensAtEndOfDay));
+        assert_eq!(
+            OpenInterval::parse("20:00", "24:00")
+                .unwrap()
+                .length_seconds(),
+            4 * 3600
+        );
+        assert_eq!(
+            OpenInterval::parse("24:00", "06:00"),
+            Err(CalendarError::OpensAtEndOfDay)
+        );
     }
 
     #[test]
@@ -457,9 +479,10 @@ mod tests {
 
     #[test]
     fn weekly_hours_json_uses_day_keys_and_pairs() {
-        let weekly: WeeklyHours =
-            serde_json::from_str(r#"{"mon":[["08:00","12:00"],["13:00","17:00"]],"sat":[["22:00","06:00"]]}"#)
-                .unwrap();
+        let weekly: WeeklyHours = serde_json::from_str(
+            r#"{"mon":[["08:00","12:00"],["13:00","17:00"]],"sat":[["22:00","06:00"]]}"#,
+        )
+        .unwrap();
         assert_eq!(weekly.mon.len(), 2);
         assert!(weekly.sat[0].crosses_midnight());
         assert!(weekly.tue.is_empty());
@@ -472,10 +495,18 @@ mod tests {
 
     #[test]
     fn holiday_json_is_a_date_or_a_date_with_hours() {
-        let days: Vec<Holiday> =
-            serde_json::from_str(r#"["2026-12-25",{"date":"2026-12-24","hours":[["08:00","12:00"]]}]"#).unwrap();
-        assert_eq!(days[0], Holiday::closed(NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()));
-        assert_eq!(days[1].hours, vec![OpenInterval::parse("08:00", "12:00").unwrap()]);
+        let days: Vec<Holiday> = serde_json::from_str(
+            r#"["2026-12-25",{"date":"2026-12-24","hours":[["08:00","12:00"]]}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            days[0],
+            Holiday::closed(NaiveDate::from_ymd_opt(2026, 12, 25).unwrap())
+        );
+        assert_eq!(
+            days[1].hours,
+            vec![OpenInterval::parse("08:00", "12:00").unwrap()]
+        );
         assert_eq!(
             serde_json::to_string(&days).unwrap(),
             r#"["2026-12-25",{"date":"2026-12-24","hours":[["08:00","12:00"]]}]"#

@@ -98,7 +98,12 @@ impl DeadlineRequest {
         let calendar =
             BusinessCalendar::new(&raw.tz, raw.weekly, raw.holidays.unwrap_or_default())?;
         let start = DateTime::parse_from_rfc3339(&raw.start)
-            .map_err(|e| invalid(format!("start {:?} is not an RFC 3339 time: {e}", raw.start)))?
+            .map_err(|e| {
+                invalid(format!(
+                    "start {:?} is not an RFC 3339 time: {e}",
+                    raw.start
+                ))
+            })?
             .with_timezone(&Utc);
         let duration = minutes_to_duration(&raw.minutes)?;
         Ok(DeadlineRequest {
@@ -137,7 +142,9 @@ mod tests {
     const WEEKLY: &str = r#"{"mon":[["08:00","12:00"],["13:00","17:00"]],"tue":[["08:00","12:00"],["13:00","17:00"]]}"#;
 
     fn line(start: &str, minutes: &str) -> String {
-        format!(r#"{{"tz":"Europe/Amsterdam","weekly":{WEEKLY},"start":"{start}","minutes":{minutes}}}"#)
+        format!(
+            r#"{{"tz":"Europe/Amsterdam","weekly":{WEEKLY},"start":"{start}","minutes":{minutes}}}"#
+        )
     }
 
     #[test]

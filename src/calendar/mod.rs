@@ -251,7 +251,11 @@ impl BusinessCalendar {
         for (index, day) in WEEKDAYS.iter().enumerate() {
             weekly.day_mut(*day).sort_unstable();
             for interval in weekly.day(*day) {
-                placed.push(Placed::new(index as i64 * DAY, day_key(*day).to_string(), *interval));
+                placed.push(Placed::new(
+                    index as i64 * DAY,
+                    day_key(*day).to_string(),
+                    *interval,
+                ));
             }
         }
         check_overlaps(placed, Some(WEEK))?;

@@ -20,13 +20,14 @@
 //! 0.10) is 167 hours apart (America/Noronha, October 2000), far more than
 //! one probe step.
 
-use chrono::{DateTime, LocalResult, Offset, TimeZone};
+use chrono::{DateTime, Days, LocalResult, NaiveDateTime, Offset, TimeZone};
 use chrono_tz::{GapInfo, Tz};
 
 use super::hours::DAY;
 use super::CalendarError;
 
-/// Probe step: one offset lookup per day walked.
+/// Probe step: one offset lookup per day walked (`ensure` steps by one
+/// calendar day of `Days`, which is this many seconds).
 pub(crate) const PROBE: i64 = DAY;
 /// Transitions held at once; more only means a slower exact fallback.
 const CAP: usize = 8;
@@ -34,11 +35,11 @@ const CAP: usize = 8;
 /// The UTC offset (seconds) of `tz` at instant `u`.
 pub(crate) fn offset_at(tz: Tz, u: i64) -> Result<i64, CalendarError> {
     let utc = DateTime::from_timestamp(u, 0).ok_or(CalendarError::OutOfRange)?;
-    Ok(i64::from(
-        tz.offset_from_utc_datetime(&utc.naive_utc())
-            .fix()
-            .local_minus_utc(),
-    ))
+    Ok(offset_at_naive(tz, &utc.naive_utc()))
+}
+
+fn offset_at_naive(tz: Tz, utc: &NaiveDateTime) -> i64 {
+    i64::from(tz.offset_from_utc_datetime(utc).fix().local_minus_utc())
 }
 
 /// `map(l)` straight from `chrono-tz` (slow but needs no state).
@@ -67,6 +68,9 @@ pub(crate) struct ZoneCursor {
     lo: i64,
     base: i64,
     hi: i64,
+    /// `hi` as a date and time (stepping it a day is cheaper than building
+    /// it from seconds).
+    hi_naive: NaiveDateTime,
     last: i64,
     trans: [(i64, i64); CAP],
     n: usize,
@@ -75,12 +79,16 @@ pub(crate) struct ZoneCursor {
 impl ZoneCursor {
     /// A cursor that can answer `map(l)` for every `l >= from + DAY`.
     pub(crate) fn new(tz: Tz, from: i64) -> Result<Self, CalendarError> {
-        let base = offset_at(tz, from)?;
+        let hi_naive = DateTime::from_timestamp(from, 0)
+            .ok_or(CalendarError::OutOfRange)?
+            .naive_utc();
+        let base = offset_at_naive(tz, &hi_naive);
         Ok(ZoneCursor {
             tz,
             lo: from,
             base,
             hi: from,
+            hi_naive,
             last: base,
             trans: [(0, 0); CAP],
             n: 0,
@@ -90,10 +98,15 @@ impl ZoneCursor {
     /// Learn the offsets up to `upto` (inclusive).
     pub(crate) fn ensure(&mut self, upto: i64) -> Result<(), CalendarError> {
         while self.hi < upto {
-            let next = self.hi.saturating_add(PROBE);
-            let offset = offset_at(self.tz, next)?;
+            let next = self.hi + PROBE;
+            let next_naive = self
+                .hi_naive
+                .checked_add_days(Days::new(1))
+                .ok_or(CalendarError::OutOfRange)?;
+            let offset = offset_at_naive(self.tz, &next_naive);
             if offset == self.last {
                 self.hi = next;
+                self.hi_naive = next_naive;
                 continue;
             }
             // The offset changed in (hi, next]: find the first second with a
@@ -107,7 +120,10 @@ impl ZoneCursor {
                     changed = mid;
                 }
             }
-            let new_offset = offset_at(self.tz, changed)?;
+            self.hi_naive = DateTime::from_timestamp(changed, 0)
+                .ok_or(CalendarError::OutOfRange)?
+                .naive_utc();
+            let new_offset = offset_at_naive(self.tz, &self.hi_naive);
             self.push(changed, new_offset);
             self.hi = changed;
         }
@@ -193,10 +209,22 @@ mod tests {
         let tz = zone("Europe/Amsterdam");
         // 2026-03-29: 02:00 CET becomes 03:00 CEST at 01:00 UTC.
         let mut cursor = ZoneCursor::new(tz, utc("2026-03-25T00:00:00Z")).unwrap();
-        assert_eq!(cursor.map(local("2026-03-29 02:30:00")).unwrap(), utc("2026-03-29T01:00:00Z"));
-        assert_eq!(map_exact(tz, local("2026-03-29 02:30:00")).unwrap(), utc("2026-03-29T01:00:00Z"));
-        assert_eq!(cursor.map(local("2026-03-29 03:00:00")).unwrap(), utc("2026-03-29T01:00:00Z"));
-        assert_eq!(cursor.map(local("2026-03-29 01:59:59")).unwrap(), utc("2026-03-29T00:59:59Z"));
+        assert_eq!(
+            cursor.map(local("2026-03-29 02:30:00")).unwrap(),
+            utc("2026-03-29T01:00:00Z")
+        );
+        assert_eq!(
+            map_exact(tz, local("2026-03-29 02:30:00")).unwrap(),
+            utc("2026-03-29T01:00:00Z")
+        );
+        assert_eq!(
+            cursor.map(local("2026-03-29 03:00:00")).unwrap(),
+            utc("2026-03-29T01:00:00Z")
+        );
+        assert_eq!(
+            cursor.map(local("2026-03-29 01:59:59")).unwrap(),
+            utc("2026-03-29T00:59:59Z")
+        );
     }
 
     #[test]
@@ -204,9 +232,18 @@ mod tests {
         let tz = zone("Europe/Amsterdam");
         // 2026-10-25: 03:00 CEST becomes 02:00 CET at 01:00 UTC.
         let mut cursor = ZoneCursor::new(tz, utc("2026-10-20T00:00:00Z")).unwrap();
-        assert_eq!(cursor.map(local("2026-10-25 02:30:00")).unwrap(), utc("2026-10-25T00:30:00Z"));
-        assert_eq!(map_exact(tz, local("2026-10-25 02:30:00")).unwrap(), utc("2026-10-25T00:30:00Z"));
-        assert_eq!(cursor.map(local("2026-10-25 03:00:00")).unwrap(), utc("2026-10-25T02:00:00Z"));
+        assert_eq!(
+            cursor.map(local("2026-10-25 02:30:00")).unwrap(),
+            utc("2026-10-25T00:30:00Z")
+        );
+        assert_eq!(
+            map_exact(tz, local("2026-10-25 02:30:00")).unwrap(),
+            utc("2026-10-25T00:30:00Z")
+        );
+        assert_eq!(
+            cursor.map(local("2026-10-25 03:00:00")).unwrap(),
+            utc("2026-10-25T02:00:00Z")
+        );
     }
 
     #[test]
@@ -229,7 +266,11 @@ mod tests {
             let mut l = start + DAY;
             let mut step: i64 = 977;
             while l < utc("2013-01-01T00:00:00Z") {
-                assert_eq!(cursor.map(l).unwrap(), map_exact(tz, l).unwrap(), "{name} at local {l}");
+                assert_eq!(
+                    cursor.map(l).unwrap(),
+                    map_exact(tz, l).unwrap(),
+                    "{name} at local {l}"
+                );
                 step = (step * 7919 + 13) % 40_000;
                 l += step + 600;
             }
@@ -244,7 +285,10 @@ mod tests {
         let found: Vec<(i64, i64)> = cursor.trans[..cursor.n].to_vec();
         assert_eq!(
             found,
-            vec![(utc("2000-10-08T02:00:00Z"), -3600), (utc("2000-10-15T01:00:00Z"), -7200)]
+            vec![
+                (utc("2000-10-08T02:00:00Z"), -3600),
+                (utc("2000-10-15T01:00:00Z"), -7200)
+            ]
         );
     }
 }
