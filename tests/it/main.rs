@@ -1,5 +1,6 @@
 //! caredesk's integration tests: one binary, one module per area.
 
+mod calendar;
 mod engine_lifecycle;
 mod engine_replay;
 mod events;
