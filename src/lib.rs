@@ -116,6 +116,7 @@ pub mod channel;
 pub mod engine;
 pub mod model;
 pub mod routing;
+pub mod sla;
 pub mod staffing;
 pub mod stats;
 pub mod store;
