@@ -38,10 +38,16 @@ impl Engine {
 
     /// Every conversation in the hot state, oldest first.
     pub fn conversations(&self) -> impl Iterator<Item = &Conversation> {
-        self.state
+        // The hot state is a hash map; ids are time-ordered (uuid v7), so
+        // sorting by id gives the oldest first.
+        let mut all: Vec<&Conversation> = self
+            .state
             .conversations
             .values()
             .map(|record| &record.conversation)
+            .collect();
+        all.sort_unstable_by_key(|c| c.id);
+        all.into_iter()
     }
 
     /// How many conversations are in the hot state.
@@ -127,7 +133,10 @@ impl Engine {
 
     /// How many conversations are active (not resolved or closed).
     pub fn active_count(&self) -> usize {
-        self.conversations()
+        self.state
+            .conversations
+            .values()
+            .map(|record| &record.conversation)
             .filter(|c| c.status.is_active())
             .count()
     }

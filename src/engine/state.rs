@@ -2,12 +2,13 @@
 
 use super::config::EngineConfig;
 use super::event::{EventPayload, TransferTarget};
-use super::ids::{fnv1a, IdGenerator};
+use super::ids::{fnv1a, splitmix64, IdGenerator};
 use crate::model::{
     Author, ChannelKind, Conversation, ConversationId, Customer, CustomerId, Identity, Kind,
     Message, MessageId, OutboundId, Status, Tier, Visibility,
 };
-use crate::routing::{QueueKey, Requirements, SimpleRouter};
+use crate::routing::fast::sorted_pairs;
+use crate::routing::{FastMap, QueueKey, Requirements, SimpleRouter};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -34,7 +35,7 @@ pub(crate) struct ConversationRecord {
     pub(crate) conversation: Conversation,
     pub(crate) messages: Vec<Message>,
     /// Keys of this conversation's entries in the external-id index.
-    pub(crate) external_keys: Vec<(u16, u64)>,
+    pub(crate) external_keys: Vec<u64>,
     pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
 }
 
@@ -52,17 +53,19 @@ pub struct EngineState {
     pub(crate) now: Option<DateTime<Utc>>,
     pub(crate) last_seq: u64,
     pub(crate) ids: IdGenerator,
-    pub(crate) conversations: BTreeMap<ConversationId, Box<ConversationRecord>>,
-    pub(crate) customers: BTreeMap<CustomerId, Box<Customer>>,
-    /// (network, hash of handle) → customer; verified against the customer.
-    #[serde(with = "pairs")]
-    pub(crate) identity_index: BTreeMap<(ChannelKind, u64), CustomerId>,
+    #[serde(with = "sorted_pairs")]
+    pub(crate) conversations: FastMap<ConversationId, Box<ConversationRecord>>,
+    #[serde(with = "sorted_pairs")]
+    pub(crate) customers: FastMap<CustomerId, Box<Customer>>,
+    /// Hash of (network, handle) → customer; verified against the customer.
+    #[serde(with = "sorted_pairs")]
+    pub(crate) identity_index: FastMap<u64, CustomerId>,
     /// Identities whose hash collided with another's.
     #[serde(with = "pairs")]
     pub(crate) identity_collisions: BTreeMap<Identity, CustomerId>,
-    /// (channel index, hash of external id) → conversation; verified.
-    #[serde(with = "pairs")]
-    pub(crate) external_index: BTreeMap<(u16, u64), ConversationId>,
+    /// Hash of (channel index, external id) → conversation; verified.
+    #[serde(with = "sorted_pairs")]
+    pub(crate) external_index: FastMap<u64, ConversationId>,
     /// External ids whose hash collided with another's.
     #[serde(with = "pairs")]
     pub(crate) external_collisions: BTreeMap<(u16, String), ConversationId>,
@@ -96,12 +99,16 @@ mod pairs {
     }
 }
 
-pub(crate) fn identity_key(identity: &Identity) -> (ChannelKind, u64) {
-    (identity.network, fnv1a(identity.handle.as_bytes()))
+pub(crate) fn identity_key(identity: &Identity) -> u64 {
+    splitmix64(fnv1a(identity.handle.as_bytes()) ^ network_salt(identity.network))
 }
 
-pub(crate) fn external_key(channel: u16, external_id: &str) -> (u16, u64) {
-    (channel, fnv1a(external_id.as_bytes()))
+fn network_salt(network: ChannelKind) -> u64 {
+    (network as u64 + 1) << 56
+}
+
+pub(crate) fn external_key(channel: u16, external_id: &str) -> u64 {
+    splitmix64(fnv1a(external_id.as_bytes()) ^ (u64::from(channel) << 40))
 }
 
 impl EngineState {
@@ -110,11 +117,11 @@ impl EngineState {
             now: None,
             last_seq: 0,
             ids: IdGenerator::new(config.effective_seed()),
-            conversations: BTreeMap::new(),
-            customers: BTreeMap::new(),
-            identity_index: BTreeMap::new(),
+            conversations: FastMap::default(),
+            customers: FastMap::default(),
+            identity_index: FastMap::default(),
             identity_collisions: BTreeMap::new(),
-            external_index: BTreeMap::new(),
+            external_index: FastMap::default(),
             external_collisions: BTreeMap::new(),
             pending_sends: BTreeMap::new(),
             timers: BTreeSet::new(),

@@ -21,6 +21,101 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
+pub(crate) use fast::FastMap;
+
+/// Hash maps with a fixed, deterministic hasher, for the engine's hot
+/// lookups. Nothing iterates them in a way that affects outcomes, and they
+/// serialise as a list of pairs sorted by key so output is deterministic.
+pub(crate) mod fast {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+    /// A hash map with [`MixHasher`]: same inputs, same layout, every run.
+    pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
+
+    /// A small multiply-and-rotate hasher with a splitmix finaliser; keys are
+    /// ids and pre-hashed strings, never attacker-chosen bulk data that a
+    /// seeded hasher would be needed for (the engine verifies every hit).
+    #[derive(Debug, Clone, Copy, Default)]
+    pub(crate) struct MixHasher(u64);
+
+    impl Hasher for MixHasher {
+        fn write(&mut self, bytes: &[u8]) {
+            let mut chunks = bytes.chunks_exact(8);
+            for chunk in &mut chunks {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                self.write_u64(u64::from_le_bytes(word));
+            }
+            let rest = chunks.remainder();
+            if !rest.is_empty() {
+                let mut word = [0u8; 8];
+                word[..rest.len()].copy_from_slice(rest);
+                self.write_u64(u64::from_le_bytes(word));
+            }
+        }
+
+        fn write_u64(&mut self, value: u64) {
+            self.0 = (self.0.rotate_left(23) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+
+        fn write_u8(&mut self, value: u8) {
+            self.write_u64(u64::from(value));
+        }
+
+        fn write_u16(&mut self, value: u16) {
+            self.write_u64(u64::from(value));
+        }
+
+        fn write_u32(&mut self, value: u32) {
+            self.write_u64(u64::from(value));
+        }
+
+        fn write_usize(&mut self, value: usize) {
+            self.write_u64(value as u64);
+        }
+
+        fn finish(&self) -> u64 {
+            let mut x = self.0;
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^ (x >> 31)
+        }
+    }
+
+    /// Serialises a [`FastMap`] as a list of `[key, value]` pairs sorted by
+    /// key (JSON maps need string keys; sorting makes the output
+    /// independent of the table's layout).
+    pub(crate) mod sorted_pairs {
+        use super::*;
+
+        pub(crate) fn serialize<K, V, S>(
+            map: &FastMap<K, V>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error>
+        where
+            K: Serialize + Ord,
+            V: Serialize,
+            S: Serializer,
+        {
+            let mut pairs: Vec<(&K, &V)> = map.iter().collect();
+            pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            serializer.collect_seq(pairs)
+        }
+
+        pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<FastMap<K, V>, D::Error>
+        where
+            K: Deserialize<'de> + Eq + Hash,
+            V: Deserialize<'de>,
+            D: Deserializer<'de>,
+        {
+            let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
+            Ok(pairs.into_iter().collect())
+        }
+    }
+}
+
 /// What a waiting conversation needs from an agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Requirements {
@@ -74,9 +169,11 @@ impl AgentLoad {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimpleRouter {
     queue: BTreeSet<QueueKey>,
-    waiting: BTreeMap<ConversationId, Waiting>,
+    #[serde(with = "fast::sorted_pairs")]
+    waiting: FastMap<ConversationId, Waiting>,
     agents: BTreeMap<AgentId, AgentLoad>,
-    assignments: BTreeMap<ConversationId, (AgentId, ChannelKind)>,
+    #[serde(with = "fast::sorted_pairs")]
+    assignments: FastMap<ConversationId, (AgentId, ChannelKind)>,
 }
 
 impl SimpleRouter {
