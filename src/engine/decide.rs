@@ -528,12 +528,12 @@ pub(super) fn reactions(state: &EngineState, payload: &EventPayload) -> Vec<Even
     let conversation_of =
         |id: &ConversationId| state.conversations.get(id).map(|r| &r.conversation);
     let queue_if_waiting = |id: &ConversationId| -> Vec<EventPayload> {
-        match conversation_of(id) {
-            Some(c)
-                if c.kind == Kind::Query
-                    && c.status == Status::Open
-                    && c.assignee.is_none()
-                    && !router.is_waiting(*id) =>
+        match state.conversations.get(id) {
+            Some(record)
+                if record.conversation.kind == Kind::Query
+                    && record.conversation.status == Status::Open
+                    && record.conversation.assignee.is_none()
+                    && record.queued.is_none() =>
             {
                 vec![EventPayload::ConversationQueued { conversation: *id }]
             }

@@ -121,7 +121,12 @@ impl Engine {
 
     /// A waiting conversation's position (1 is next); `None` if not waiting.
     pub fn queue_position(&self, id: ConversationId) -> Option<usize> {
-        if !self.state.router.is_waiting(id) {
+        let waiting = self
+            .state
+            .conversations
+            .get(&id)
+            .is_some_and(|record| record.queued.is_some());
+        if !waiting {
             return None;
         }
         self.state

@@ -34,9 +34,29 @@ pub(crate) enum TimerKind {
 pub(crate) struct ConversationRecord {
     pub(crate) conversation: Conversation,
     pub(crate) messages: Vec<Message>,
-    /// Keys of this conversation's entries in the external-id index.
-    pub(crate) external_keys: Vec<u64>,
     pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
+    /// When it entered the waiting queue, while it waits; with its priority
+    /// and id this is its key in the router's queue.
+    pub(crate) queued: Option<DateTime<Utc>>,
+}
+
+impl ConversationRecord {
+    /// Its key in the router's queue, while it waits.
+    pub(crate) fn queue_key(&self) -> Option<QueueKey> {
+        self.queued.map(|since| QueueKey {
+            priority: Reverse(self.conversation.priority),
+            since,
+            conversation: self.conversation.id,
+        })
+    }
+
+    /// Takes it out of the router's queue, if it waits there.
+    fn unqueue(&mut self, router: &mut SimpleRouter) {
+        if let Some(key) = self.queue_key() {
+            router.dequeue(&key);
+            self.queued = None;
+        }
+    }
 }
 
 /// Where a requested send belongs, until the runtime reports on it.
@@ -201,12 +221,9 @@ impl EngineState {
         } else {
             self.external_index.insert(key, conversation);
         }
-        if let Some(record) = self.conversations.get_mut(&conversation) {
-            record.external_keys.push(key);
-        }
     }
 
-    fn requirements(&self, conversation: &Conversation) -> Requirements {
+    fn requirements(conversation: &Conversation) -> Requirements {
         Requirements {
             language: conversation.language,
             channel: conversation.channel.kind,
@@ -359,8 +376,8 @@ impl EngineState {
                             closed_at: None,
                         },
                         messages: Vec::with_capacity(1),
-                        external_keys: Vec::with_capacity(1),
                         timer: None,
+                        queued: None,
                     }),
                 );
                 if let Some(c) = self.customers.get_mut(customer) {
@@ -422,6 +439,7 @@ impl EngineState {
             }
             EventPayload::ConversationQueued { conversation } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     if c.status == Status::Assigned {
                         c.status = Status::Open;
@@ -432,8 +450,8 @@ impl EngineState {
                         since: at,
                         conversation: *conversation,
                     };
-                    let requirements =
-                        self.requirements(&self.conversations[conversation].conversation);
+                    let requirements = Self::requirements(c);
+                    record.queued = Some(at);
                     self.router.release(*conversation);
                     self.router.enqueue(key, requirements);
                 }
@@ -443,6 +461,7 @@ impl EngineState {
                 agent,
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     c.assignee = Some(*agent);
                     if c.status == Status::Open {
@@ -459,6 +478,7 @@ impl EngineState {
                 ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     self.router.release(*conversation);
                     match target {
@@ -476,7 +496,6 @@ impl EngineState {
                             if c.status == Status::Assigned {
                                 c.status = Status::Open;
                             }
-                            self.router.dequeue(*conversation);
                         }
                     }
                 }
@@ -571,22 +590,27 @@ impl EngineState {
                 conversation, to, ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    if matches!(
+                        to,
+                        Status::Resolved
+                            | Status::Closed { .. }
+                            | Status::Pending
+                            | Status::Snoozed { .. }
+                    ) {
+                        record.unqueue(&mut self.router);
+                    }
                     let c = &mut record.conversation;
                     c.status = *to;
                     match to {
                         Status::Resolved => {
                             c.resolved_at = Some(at);
-                            self.router.dequeue(*conversation);
                             self.router.release(*conversation);
                         }
                         Status::Closed { .. } => {
                             c.closed_at = Some(at);
-                            self.router.dequeue(*conversation);
                             self.router.release(*conversation);
                         }
-                        Status::Pending | Status::Snoozed { .. } => {
-                            self.router.dequeue(*conversation);
-                        }
+                        Status::Pending | Status::Snoozed { .. } => {}
                         Status::Open => {
                             c.assignee = None;
                             self.router.release(*conversation);
@@ -606,8 +630,12 @@ impl EngineState {
                 conversation, to, ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    if let Some(key) = record.queue_key() {
+                        if self.router.reprioritise(&key, *to).is_none() {
+                            record.queued = None;
+                        }
+                    }
                     record.conversation.priority = *to;
-                    self.router.reprioritise(*conversation, *to);
                 }
             }
             EventPayload::TagAdded { conversation, tag } => {
@@ -625,28 +653,39 @@ impl EngineState {
                 self.router.set_presence(*agent, *presence);
             }
             EventPayload::ConversationArchived { conversation } => {
-                self.archive(*conversation);
+                self.archive(config, *conversation);
             }
         }
     }
 
-    fn archive(&mut self, id: ConversationId) {
-        let Some(record) = self.conversations.remove(&id) else {
+    fn archive(&mut self, config: &EngineConfig, id: ConversationId) {
+        let Some(mut record) = self.conversations.remove(&id) else {
             return;
         };
         self.archived += 1;
         if let Some((at, kind)) = record.timer {
             self.timers.remove(&(at, id, kind));
         }
-        for key in &record.external_keys {
-            if self.external_index.get(key) == Some(&id) {
-                self.external_index.remove(key);
+        // Its external ids were indexed under the channel they came in or
+        // went out on: a configured channel, or `u16::MAX` for one that is
+        // not (any more). Entries that point here are this conversation's.
+        let channels = u16::try_from(config.channels.len()).unwrap_or(u16::MAX);
+        for external_id in record
+            .messages
+            .iter()
+            .filter_map(|m| m.external_id.as_deref())
+        {
+            for channel in (0..channels).chain(std::iter::once(u16::MAX)) {
+                let key = external_key(channel, external_id);
+                if self.external_index.get(&key) == Some(&id) {
+                    self.external_index.remove(&key);
+                }
             }
         }
         self.external_collisions.retain(|_, holder| *holder != id);
         self.pending_sends
             .retain(|_, pending| pending.conversation != id);
-        self.router.dequeue(id);
+        record.unqueue(&mut self.router);
         self.router.release(id);
         let customer_id = record.conversation.customer;
         let forget = match self.customers.get_mut(&customer_id) {

@@ -84,6 +84,34 @@ pub(crate) mod fast {
         }
     }
 
+    /// Serialises an ordered map with non-string keys as a list of pairs.
+    pub(crate) mod btree_pairs {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        use std::collections::BTreeMap;
+
+        pub(crate) fn serialize<K, V, S>(
+            map: &BTreeMap<K, V>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error>
+        where
+            K: Serialize,
+            V: Serialize,
+            S: Serializer,
+        {
+            serializer.collect_seq(map.iter())
+        }
+
+        pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+        where
+            K: Deserialize<'de> + Ord,
+            V: Deserialize<'de>,
+            D: Deserializer<'de>,
+        {
+            let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
+            Ok(pairs.into_iter().collect())
+        }
+    }
+
     /// Serialises a [`FastMap`] as a list of `[key, value]` pairs sorted by
     /// key (JSON maps need string keys; sorting makes the output
     /// independent of the table's layout).
@@ -140,12 +168,6 @@ pub struct QueueKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Waiting {
-    key: QueueKey,
-    requirements: Requirements,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct AgentLoad {
     agent: Agent,
     total: u32,
@@ -168,9 +190,10 @@ impl AgentLoad {
 /// The router's state: queue, agents and their load, current assignments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimpleRouter {
-    queue: BTreeSet<QueueKey>,
-    #[serde(with = "fast::sorted_pairs")]
-    waiting: FastMap<ConversationId, Waiting>,
+    /// Waiting conversations in order, with what each needs. The caller
+    /// (the engine) remembers each waiting conversation's key.
+    #[serde(with = "fast::btree_pairs")]
+    queue: BTreeMap<QueueKey, Requirements>,
     agents: BTreeMap<AgentId, AgentLoad>,
     #[serde(with = "fast::sorted_pairs")]
     assignments: FastMap<ConversationId, (AgentId, ChannelKind)>,
@@ -222,44 +245,39 @@ impl SimpleRouter {
         self.agents.get(&agent).map(|slot| slot.total)
     }
 
-    /// Puts a conversation in the queue (re-keys it when already there).
+    /// Puts a conversation in the queue under `key`. The caller keeps the
+    /// key (it names the entry) and takes any earlier entry of the same
+    /// conversation out first with [`SimpleRouter::dequeue`].
     pub fn enqueue(&mut self, key: QueueKey, requirements: Requirements) {
-        self.dequeue(key.conversation);
-        self.queue.insert(key);
-        self.waiting
-            .insert(key.conversation, Waiting { key, requirements });
+        self.queue.insert(key, requirements);
     }
 
-    /// Takes a conversation out of the queue; whether it was there.
-    pub fn dequeue(&mut self, conversation: ConversationId) -> bool {
-        match self.waiting.remove(&conversation) {
-            Some(waiting) => {
-                self.queue.remove(&waiting.key);
-                true
-            }
-            None => false,
-        }
+    /// Takes the entry `key` out of the queue; whether it was there.
+    pub fn dequeue(&mut self, key: &QueueKey) -> bool {
+        self.queue.remove(key).is_some()
     }
 
-    /// Changes a waiting conversation's priority, keeping its place in time.
-    pub fn reprioritise(&mut self, conversation: ConversationId, priority: Priority) {
-        if let Some(waiting) = self.waiting.get(&conversation).cloned() {
-            let key = QueueKey {
-                priority: Reverse(priority),
-                ..waiting.key
-            };
-            self.enqueue(key, waiting.requirements);
-        }
+    /// Changes a waiting conversation's priority, keeping its place in time;
+    /// returns the new key (`None`, and nothing changes, when `key` is not
+    /// queued).
+    pub fn reprioritise(&mut self, key: &QueueKey, priority: Priority) -> Option<QueueKey> {
+        let requirements = self.queue.remove(key)?;
+        let key = QueueKey {
+            priority: Reverse(priority),
+            ..*key
+        };
+        self.queue.insert(key, requirements);
+        Some(key)
     }
 
-    /// Whether the conversation is waiting.
-    pub fn is_waiting(&self, conversation: ConversationId) -> bool {
-        self.waiting.contains_key(&conversation)
+    /// Whether the entry `key` is in the queue.
+    pub fn is_queued(&self, key: &QueueKey) -> bool {
+        self.queue.contains_key(key)
     }
 
     /// The waiting conversations in queue order.
     pub fn queue(&self) -> impl Iterator<Item = ConversationId> + '_ {
-        self.queue.iter().map(|key| key.conversation)
+        self.queue.keys().map(|key| key.conversation)
     }
 
     /// How many conversations wait.
@@ -267,9 +285,9 @@ impl SimpleRouter {
         self.queue.len()
     }
 
-    /// Records that `agent` owns `conversation` (one unit of load).
+    /// Records that `agent` owns `conversation` (one unit of load), releasing
+    /// any earlier owner. The caller takes it out of the queue.
     pub fn assign(&mut self, conversation: ConversationId, agent: AgentId, channel: ChannelKind) {
-        self.dequeue(conversation);
         self.release(conversation);
         if let Some(slot) = self.agents.get_mut(&agent) {
             slot.total += 1;
@@ -336,9 +354,8 @@ impl SimpleRouter {
         }
         self.queue
             .iter()
-            .filter_map(|key| self.waiting.get(&key.conversation))
-            .find(|waiting| eligible(slot, &waiting.requirements))
-            .map(|waiting| waiting.key.conversation)
+            .find(|(_, requirements)| eligible(slot, requirements))
+            .map(|(key, _)| key.conversation)
     }
 }
 
