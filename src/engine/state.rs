@@ -383,7 +383,6 @@ impl EngineState {
                 if let Some(c) = self.customers.get_mut(customer) {
                     c.conversations.push(*conversation);
                 }
-                self.refresh_timer(*conversation, config);
             }
             EventPayload::MessageReceived {
                 message,
@@ -435,7 +434,6 @@ impl EngineState {
                     }
                 }
                 self.index_external(channel, &inbound.external_id, *conversation);
-                self.refresh_timer(*conversation, config);
             }
             EventPayload::ConversationQueued { conversation } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
@@ -469,7 +467,6 @@ impl EngineState {
                     }
                     let channel = c.channel.kind;
                     self.router.assign(*conversation, *agent, channel);
-                    self.refresh_timer(*conversation, config);
                 }
             }
             EventPayload::ConversationTransferred {
@@ -617,13 +614,11 @@ impl EngineState {
                         }
                         Status::Assigned => {}
                     }
-                    self.refresh_timer(*conversation, config);
                 }
             }
             EventPayload::MentionPromoted { conversation } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     record.conversation.kind = Kind::Query;
-                    self.refresh_timer(*conversation, config);
                 }
             }
             EventPayload::PriorityChanged {
