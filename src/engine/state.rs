@@ -131,6 +131,17 @@ pub(crate) fn external_key(channel: u16, external_id: &str) -> u64 {
     splitmix64(fnv1a(external_id.as_bytes()) ^ (u64::from(channel) << 40))
 }
 
+/// Pushes onto a vector that grows by half its length when full (first to
+/// exactly one, then 2, 3, 4, 6, 9, …) rather than doubling from 4: most
+/// conversations hold a few messages and most customers a few
+/// conversations, and the hot state keeps a great many of them.
+fn push_compact<T>(vec: &mut Vec<T>, item: T) {
+    if vec.len() == vec.capacity() {
+        vec.reserve_exact((vec.len() / 2).max(1));
+    }
+    vec.push(item);
+}
+
 impl EngineState {
     pub(crate) fn new(config: &EngineConfig) -> Self {
         EngineState {
@@ -381,7 +392,7 @@ impl EngineState {
                     }),
                 );
                 if let Some(c) = self.customers.get_mut(customer) {
-                    c.conversations.push(*conversation);
+                    push_compact(&mut c.conversations, *conversation);
                 }
             }
             EventPayload::MessageReceived {
@@ -395,7 +406,7 @@ impl EngineState {
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
                 let customer = if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
-                    c.messages.push(*message);
+                    push_compact(&mut c.messages, *message);
                     c.last_customer_message_at = at;
                     c.unanswered += 1;
                     c.sentiment = classification.sentiment;
@@ -411,19 +422,22 @@ impl EngineState {
                             c.intents.insert(position, intent.clone());
                         }
                     }
-                    record.messages.push(Message {
-                        id: *message,
-                        conversation: *conversation,
-                        author: Author::Customer {
-                            identity: inbound.author.clone(),
+                    push_compact(
+                        &mut record.messages,
+                        Message {
+                            id: *message,
+                            conversation: *conversation,
+                            author: Author::Customer {
+                                identity: inbound.author.clone(),
+                            },
+                            visibility: inbound.visibility,
+                            note: false,
+                            text: inbound.text.clone(),
+                            external_id: Some(inbound.external_id.clone()),
+                            outbound: None,
+                            at,
                         },
-                        visibility: inbound.visibility,
-                        note: false,
-                        text: inbound.text.clone(),
-                        external_id: Some(inbound.external_id.clone()),
-                        outbound: None,
-                        at,
-                    });
+                    );
                     Some(c.customer)
                 } else {
                     None
@@ -512,23 +526,27 @@ impl EngineState {
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
-                    c.messages.push(*message);
+                    push_compact(&mut c.messages, *message);
                     if !automated {
                         c.first_response_at.get_or_insert(at);
                         c.last_agent_reply_at = Some(at);
                         c.unanswered = 0;
                     }
-                    record.messages.push(Message {
-                        id: *message,
-                        conversation: *conversation,
-                        author: agent.map_or(Author::Automation, |agent| Author::Agent { agent }),
-                        visibility: outbound.visibility,
-                        note: false,
-                        text: outbound.text.clone(),
-                        external_id: None,
-                        outbound: Some(outbound.id),
-                        at,
-                    });
+                    push_compact(
+                        &mut record.messages,
+                        Message {
+                            id: *message,
+                            conversation: *conversation,
+                            author: agent
+                                .map_or(Author::Automation, |agent| Author::Agent { agent }),
+                            visibility: outbound.visibility,
+                            note: false,
+                            text: outbound.text.clone(),
+                            external_id: None,
+                            outbound: Some(outbound.id),
+                            at,
+                        },
+                    );
                     self.pending_sends.insert(
                         outbound.id,
                         PendingSend {
@@ -569,18 +587,21 @@ impl EngineState {
             } => {
                 self.ids.observe(message.as_uuid());
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    record.conversation.messages.push(*message);
-                    record.messages.push(Message {
-                        id: *message,
-                        conversation: *conversation,
-                        author: Author::Agent { agent: *agent },
-                        visibility: Visibility::Private,
-                        note: true,
-                        text: text.clone(),
-                        external_id: None,
-                        outbound: None,
-                        at,
-                    });
+                    push_compact(&mut record.conversation.messages, *message);
+                    push_compact(
+                        &mut record.messages,
+                        Message {
+                            id: *message,
+                            conversation: *conversation,
+                            author: Author::Agent { agent: *agent },
+                            visibility: Visibility::Private,
+                            note: true,
+                            text: text.clone(),
+                            external_id: None,
+                            outbound: None,
+                            at,
+                        },
+                    );
                 }
             }
             EventPayload::StatusChanged {
