@@ -232,7 +232,10 @@ impl Engine {
         message: InboundMessage,
         classification: Classification,
     ) -> Vec<EventPayload> {
-        let mut events = Vec::with_capacity(4);
+        // Three covers the common cases (new customer and conversation, or a
+        // follow-up that changes a status); it also keeps this buffer under
+        // the allocator's large-request size, which is costlier to serve.
+        let mut events = Vec::with_capacity(3);
         let existing = self.thread(&plan, &message);
         let customer = match plan.customer {
             Some(customer) => customer,
