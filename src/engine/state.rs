@@ -726,3 +726,29 @@ impl EngineState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_vectors_grow_exactly_at_first_then_by_half() {
+        let mut vec: Vec<u32> = Vec::new();
+        let mut capacities = Vec::new();
+        for n in 0..10 {
+            push_compact(&mut vec, n);
+            capacities.push(vec.capacity());
+        }
+        assert_eq!(vec, (0..10).collect::<Vec<_>>());
+        assert_eq!(capacities, vec![1, 2, 3, 4, 6, 6, 9, 9, 9, 13]);
+    }
+
+    #[test]
+    fn identity_keys_differ_by_network_and_external_keys_by_channel() {
+        let x = Identity::new(ChannelKind::X, "@anna");
+        let facebook = Identity::new(ChannelKind::Facebook, "@anna");
+        assert_ne!(identity_key(&x), identity_key(&facebook));
+        assert_ne!(external_key(0, "17"), external_key(1, "17"));
+        assert_eq!(external_key(3, "17"), external_key(3, "17"));
+    }
+}

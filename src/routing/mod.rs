@@ -9,6 +9,11 @@
 //! one, with a free unit of capacity. The routing issue replaces the agent
 //! scan with indexes; the engine only talks to it through the methods here.
 //!
+//! A queue entry is named by its [`QueueKey`]; the caller (the engine keeps
+//! it with the conversation) passes the key back to dequeue or re-key, so the
+//! router holds one ordered map for the queue and nothing per conversation
+//! besides.
+//!
 //! Costs: queueing, dequeueing and re-keying are O(log q); choosing an agent
 //! for a conversation is O(a) over agents; choosing a conversation for an
 //! agent walks the queue in order until one fits (O(q) in the worst case).
@@ -411,6 +416,38 @@ mod tests {
         router.enqueue(key(3, Priority::Normal, 0), DUTCH_X);
         let order: Vec<u128> = router.queue().map(|c| c.as_uuid().as_u128()).collect();
         assert_eq!(order, vec![2, 3, 1]);
+    }
+
+    #[test]
+    fn dequeue_removes_only_the_named_entry() {
+        let mut router = SimpleRouter::new();
+        router.enqueue(key(1, Priority::Normal, 1), DUTCH_X);
+        router.enqueue(key(2, Priority::Normal, 2), DUTCH_X);
+        assert!(router.dequeue(&key(1, Priority::Normal, 1)));
+        assert!(
+            !router.dequeue(&key(2, Priority::High, 2)),
+            "a stale key names nothing"
+        );
+        let order: Vec<u128> = router.queue().map(|c| c.as_uuid().as_u128()).collect();
+        assert_eq!(order, vec![2]);
+        assert!(router.is_queued(&key(2, Priority::Normal, 2)));
+    }
+
+    #[test]
+    fn reprioritising_keeps_the_arrival_time_and_returns_the_new_key() {
+        let mut router = SimpleRouter::new();
+        router.enqueue(key(1, Priority::Normal, 1), DUTCH_X);
+        router.enqueue(key(2, Priority::Normal, 2), DUTCH_X);
+        router.enqueue(key(3, Priority::High, 3), DUTCH_X);
+        let moved = router.reprioritise(&key(2, Priority::Normal, 2), Priority::High);
+        assert_eq!(moved, Some(key(2, Priority::High, 2)));
+        let order: Vec<u128> = router.queue().map(|c| c.as_uuid().as_u128()).collect();
+        assert_eq!(order, vec![2, 3, 1]);
+        assert_eq!(
+            router.reprioritise(&key(9, Priority::Normal, 0), Priority::Low),
+            None
+        );
+        assert_eq!(router.queue_len(), 3);
     }
 
     #[test]
