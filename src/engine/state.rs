@@ -73,6 +73,10 @@ pub struct EngineState {
     pub(crate) now: Option<DateTime<Utc>>,
     pub(crate) last_seq: u64,
     pub(crate) ids: IdGenerator,
+    /// The hot conversations. This and the other `FastMap`s are for lookups
+    /// only: nothing iterates them where order could change an outcome
+    /// (reads that list conversations sort them by id), and they serialise
+    /// sorted by key, so replay and snapshots stay exact.
     #[serde(with = "sorted_pairs")]
     pub(crate) conversations: FastMap<ConversationId, Box<ConversationRecord>>,
     #[serde(with = "sorted_pairs")]
