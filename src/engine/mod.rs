@@ -75,6 +75,9 @@ pub struct Engine {
     /// The time of the last accepted input (inputs that caused no event
     /// count too); not part of the replayable state.
     last_input: Option<DateTime<Utc>>,
+    /// Reused buffer for reactions (keeps `handle` from allocating one per
+    /// call); always empty between calls.
+    follow: Vec<EventPayload>,
 }
 
 impl Engine {
@@ -85,6 +88,7 @@ impl Engine {
             config,
             state,
             last_input: None,
+            follow: Vec::new(),
         }
     }
 
@@ -116,6 +120,7 @@ impl Engine {
             config,
             state,
             last_input: None,
+            follow: Vec::new(),
         };
         engine.apply_all(tail)?;
         Ok(engine)
@@ -215,14 +220,16 @@ impl Engine {
 
     /// Runs reactions for every event from `from` on, until nothing follows.
     fn settle(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>, from: usize) {
+        let mut follow = std::mem::take(&mut self.follow);
         let mut cursor = from;
         while cursor < events.len() {
-            let follow = decide::reactions(&self.state, &events[cursor].payload);
-            for payload in follow {
+            decide::reactions(&self.state, &events[cursor].payload, &mut follow);
+            for payload in follow.drain(..) {
                 self.commit(now, payload, events);
             }
             cursor += 1;
         }
+        self.follow = follow;
     }
 
     fn run_due_timers(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
