@@ -1,6 +1,7 @@
 //! Engine configuration: tenant, channels and settings, kept apart from state.
 
 use crate::model::{Capabilities, ChannelRef, Classification, InboundMessage, Language, TenantId};
+use crate::sla::SlaPolicies;
 use chrono::Duration;
 
 /// How an inbound message finds its conversation.
@@ -97,6 +98,8 @@ pub struct EngineConfig {
     pub max_text_bytes: usize,
     /// Classifies messages that arrive without a classification.
     pub classifier: Box<dyn Classifier>,
+    /// SLA policies; without them no clocks run.
+    pub sla: Option<SlaPolicies>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -110,6 +113,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("mention_listen_window", &self.mention_listen_window)
             .field("retention", &self.retention)
             .field("max_text_bytes", &self.max_text_bytes)
+            .field("sla", &self.sla)
             .finish_non_exhaustive()
     }
 }
@@ -129,7 +133,16 @@ impl EngineConfig {
             retention: Duration::hours(24),
             max_text_bytes: 64 * 1024,
             classifier: Box::new(PassThroughClassifier),
+            sla: None,
         }
+    }
+
+    /// Sets the SLA policies: every query gets clocks from the policy its
+    /// facts select.
+    #[must_use]
+    pub fn with_sla(mut self, policies: SlaPolicies) -> Self {
+        self.sla = Some(policies);
+        self
     }
 
     /// Adds a brand account with the documented capabilities of its network.

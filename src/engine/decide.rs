@@ -527,7 +527,14 @@ impl Engine {
 
 /// Reactions: what follows from an applied event, computed from the state;
 /// pushed onto `out` in order.
-pub(super) fn reactions(state: &EngineState, payload: &EventPayload, out: &mut Vec<EventPayload>) {
+pub(super) fn reactions(
+    config: &super::EngineConfig,
+    state: &EngineState,
+    now: DateTime<Utc>,
+    payload: &EventPayload,
+    out: &mut Vec<EventPayload>,
+) {
+    super::sla_stage::reactions(config, state, now, payload, out);
     let router = &state.router;
     let conversation_of =
         |id: &ConversationId| state.conversations.get(id).map(|r| &r.conversation);
@@ -610,10 +617,14 @@ pub(super) fn timer_events(
     state: &EngineState,
     conversation: ConversationId,
     kind: TimerKind,
+    now: DateTime<Utc>,
 ) -> Vec<EventPayload> {
     let Some(record) = state.conversations.get(&conversation) else {
         return Vec::new();
     };
+    if kind == TimerKind::Sla {
+        return super::sla_stage::due_events(record, now);
+    }
     let current = &record.conversation;
     let change = |to: Status| {
         vec![EventPayload::StatusChanged {

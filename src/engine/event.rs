@@ -9,8 +9,24 @@ use crate::model::{
     InboundMessage, Kind, Language, MessageId, OutboundId, OutboundMessage, Presence, Priority,
     Status, TeamId, TenantId,
 };
+use crate::sla::{MetDurations, SlaClock, SlaTarget};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// How an SLA clock changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockChange {
+    /// It stopped counting (pending on the customer, or snoozed).
+    Paused,
+    /// It counts again.
+    Resumed,
+    /// Its budget changed (priority or policy), counted from the original start.
+    Rebudgeted,
+    /// It ended unmet (resolved or closed before it was due, or the new
+    /// policy has no such target).
+    Stopped,
+}
 
 /// The schema version written by this version of the crate.
 ///
@@ -221,6 +237,63 @@ pub enum EventPayload {
         /// The new presence.
         presence: Presence,
     },
+    /// An SLA clock started.
+    SlaClockStarted {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The policy that set its budget.
+        policy: String,
+        /// The clock as started (deadline and warning instant computed).
+        clock: Box<SlaClock>,
+    },
+    /// An SLA clock paused, resumed, got a new budget or stopped unmet.
+    SlaClockChanged {
+        /// The conversation.
+        conversation: ConversationId,
+        /// What changed.
+        change: ClockChange,
+        /// The clock after the change.
+        clock: Box<SlaClock>,
+    },
+    /// A different SLA policy now applies (priority or tags changed); the
+    /// open clocks follow as `sla_clock_changed` events.
+    SlaPolicyChanged {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The policy before.
+        from: String,
+        /// The policy now.
+        to: String,
+    },
+    /// An SLA clock reached its warning threshold.
+    SlaWarning {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The target.
+        target: SlaTarget,
+        /// The exact instant of the warning.
+        at: DateTime<Utc>,
+        /// When it will breach.
+        deadline: Option<DateTime<Utc>>,
+    },
+    /// An SLA clock ran out: the promise is broken (and stays broken).
+    SlaBreached {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The target.
+        target: SlaTarget,
+        /// The exact instant the budget ran out.
+        deadline: DateTime<Utc>,
+    },
+    /// An SLA target was met (late, if it breached first).
+    SlaMet {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The target.
+        target: SlaTarget,
+        /// How long it took, in business and calendar time.
+        took: MetDurations,
+    },
     /// A finished conversation left the hot state after the retention window
     /// (it stays in the event log).
     ConversationArchived {
@@ -244,7 +317,13 @@ impl EventPayload {
             | EventPayload::MentionPromoted { conversation }
             | EventPayload::PriorityChanged { conversation, .. }
             | EventPayload::TagAdded { conversation, .. }
-            | EventPayload::ConversationArchived { conversation } => Some(*conversation),
+            | EventPayload::ConversationArchived { conversation }
+            | EventPayload::SlaClockStarted { conversation, .. }
+            | EventPayload::SlaClockChanged { conversation, .. }
+            | EventPayload::SlaPolicyChanged { conversation, .. }
+            | EventPayload::SlaWarning { conversation, .. }
+            | EventPayload::SlaBreached { conversation, .. }
+            | EventPayload::SlaMet { conversation, .. } => Some(*conversation),
             _ => None,
         }
     }
@@ -272,6 +351,12 @@ impl EventPayload {
             EventPayload::AgentUpdated { .. } => "agent_updated",
             EventPayload::PresenceChanged { .. } => "presence_changed",
             EventPayload::ConversationArchived { .. } => "conversation_archived",
+            EventPayload::SlaClockStarted { .. } => "sla_clock_started",
+            EventPayload::SlaClockChanged { .. } => "sla_clock_changed",
+            EventPayload::SlaPolicyChanged { .. } => "sla_policy_changed",
+            EventPayload::SlaWarning { .. } => "sla_warning",
+            EventPayload::SlaBreached { .. } => "sla_breached",
+            EventPayload::SlaMet { .. } => "sla_met",
         }
     }
 }

@@ -33,6 +33,7 @@ mod event;
 mod ids;
 mod input;
 mod query;
+mod sla_stage;
 mod state;
 
 pub use config::{
@@ -41,11 +42,13 @@ pub use config::{
 };
 pub use error::EngineError;
 pub use event::{
-    DeliveryFailure, Event, EventDecodeError, EventPayload, TransferTarget, CURRENT_SCHEMA,
+    ClockChange, DeliveryFailure, Event, EventDecodeError, EventPayload, TransferTarget,
+    CURRENT_SCHEMA,
 };
 pub use ids::IdGenerator;
 pub use input::{DeliveryOutcome, Input, Reply, StatusChange};
 pub use query::{ConversationView, QueueEntry};
+pub use sla_stage::SlaState;
 pub use state::EngineState;
 
 use chrono::{DateTime, Utc};
@@ -223,7 +226,13 @@ impl Engine {
         let mut follow = std::mem::take(&mut self.follow);
         let mut cursor = from;
         while cursor < events.len() {
-            decide::reactions(&self.state, &events[cursor].payload, &mut follow);
+            decide::reactions(
+                &self.config,
+                &self.state,
+                now,
+                &events[cursor].payload,
+                &mut follow,
+            );
             for payload in follow.drain(..) {
                 self.commit(now, payload, events);
             }
@@ -237,7 +246,7 @@ impl Engine {
             if at > now {
                 break;
             }
-            let follow = decide::timer_events(&self.state, conversation, kind);
+            let follow = decide::timer_events(&self.state, conversation, kind, now);
             if follow.is_empty() {
                 // Cannot happen while timers follow status (apply keeps them
                 // in step); dropping a timer that has nothing to do keeps the

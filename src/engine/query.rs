@@ -152,3 +152,13 @@ impl Engine {
             .filter(move |c| std::mem::discriminant(&c.status) == std::mem::discriminant(&status))
     }
 }
+
+impl Engine {
+    /// A conversation's SLA policy and clocks, if it has any.
+    pub fn sla(&self, id: ConversationId) -> Option<&super::SlaState> {
+        self.state
+            .conversations
+            .get(&id)
+            .and_then(|record| record.sla.as_deref())
+    }
+}

@@ -27,6 +27,8 @@ pub(crate) enum TimerKind {
     ReopenWindow,
     /// A closed conversation leaves the hot state.
     Retention,
+    /// An SLA clock warns or breaches.
+    Sla,
 }
 
 /// A conversation in the hot state, with its messages.
@@ -35,6 +37,12 @@ pub(crate) struct ConversationRecord {
     pub(crate) conversation: Conversation,
     pub(crate) messages: Vec<Message>,
     pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
+    /// Its SLA policy and clocks (none without SLA policies, and for mentions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sla: Option<Box<super::sla_stage::SlaState>>,
+    /// When its SLA timer is due, as entered in the timer set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sla_timer: Option<DateTime<Utc>>,
     /// When it entered the waiting queue, while it waits; with its priority
     /// and id this is its key in the router's queue.
     pub(crate) queued: Option<DateTime<Utc>>,
@@ -272,16 +280,25 @@ impl EngineState {
             return;
         };
         let desired = Self::desired_timer(&record.conversation, config);
-        if record.timer == desired {
-            return;
+        if record.timer != desired {
+            if let Some((at, kind)) = record.timer {
+                self.timers.remove(&(at, id, kind));
+            }
+            if let Some((at, kind)) = desired {
+                self.timers.insert((at, id, kind));
+            }
+            record.timer = desired;
         }
-        if let Some((at, kind)) = record.timer {
-            self.timers.remove(&(at, id, kind));
+        let sla_due = record.sla.as_ref().and_then(|sla| sla.next_due());
+        if record.sla_timer != sla_due {
+            if let Some(at) = record.sla_timer {
+                self.timers.remove(&(at, id, TimerKind::Sla));
+            }
+            if let Some(at) = sla_due {
+                self.timers.insert((at, id, TimerKind::Sla));
+            }
+            record.sla_timer = sla_due;
         }
-        if let Some((at, kind)) = desired {
-            self.timers.insert((at, id, kind));
-        }
-        record.timer = desired;
     }
 
     /// Folds one event into the state. Infallible: events are facts.
@@ -392,6 +409,8 @@ impl EngineState {
                         },
                         messages: Vec::with_capacity(1),
                         timer: None,
+                        sla: None,
+                        sla_timer: None,
                         queued: None,
                     }),
                 );
@@ -675,6 +694,16 @@ impl EngineState {
             EventPayload::ConversationArchived { conversation } => {
                 self.archive(config, *conversation);
             }
+            EventPayload::SlaClockStarted { conversation, .. }
+            | EventPayload::SlaClockChanged { conversation, .. }
+            | EventPayload::SlaPolicyChanged { conversation, .. }
+            | EventPayload::SlaWarning { conversation, .. }
+            | EventPayload::SlaBreached { conversation, .. }
+            | EventPayload::SlaMet { conversation, .. } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    super::sla_stage::apply(record, at, payload);
+                }
+            }
         }
     }
 
@@ -685,6 +714,9 @@ impl EngineState {
         self.archived += 1;
         if let Some((at, kind)) = record.timer {
             self.timers.remove(&(at, id, kind));
+        }
+        if let Some(at) = record.sla_timer {
+            self.timers.remove(&(at, id, TimerKind::Sla));
         }
         // Its external ids were indexed under the channel they came in or
         // went out on: a configured channel, or `u16::MAX` for one that is
