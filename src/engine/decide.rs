@@ -117,9 +117,13 @@ impl Engine {
             Input::UpsertAgent(agent) => {
                 agent.validate()?;
                 Ok(match self.state.router.agent(agent.id) {
-                    None => vec![EventPayload::AgentAdded { agent }],
+                    None => vec![EventPayload::AgentAdded {
+                        agent: Box::new(agent),
+                    }],
                     Some(existing) if *existing == agent => Vec::new(),
-                    Some(_) => vec![EventPayload::AgentUpdated { agent }],
+                    Some(_) => vec![EventPayload::AgentUpdated {
+                        agent: Box::new(agent),
+                    }],
                 })
             }
             Input::SetPresence { agent, presence } => {
@@ -281,7 +285,7 @@ impl Engine {
         events.push(EventPayload::MessageReceived {
             message: MessageId(ids.mint(now)),
             conversation,
-            inbound: message,
+            inbound: Box::new(message),
             classification,
         });
         if let Some(record) = existing.and_then(|id| self.state.conversations.get(&id)) {
@@ -386,7 +390,7 @@ impl Engine {
             conversation: reply.conversation,
             agent: Some(reply.agent),
             automated: false,
-            outbound: OutboundMessage {
+            outbound: Box::new(OutboundMessage {
                 id: outbound,
                 channel: current.channel.clone(),
                 recipient,
@@ -394,7 +398,7 @@ impl Engine {
                 text: reply.text,
                 in_reply_to,
                 attachments: reply.attachments,
-            },
+            }),
         });
         Ok(events)
     }

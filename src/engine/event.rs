@@ -125,8 +125,8 @@ pub enum EventPayload {
         message: MessageId,
         /// The conversation it joined.
         conversation: ConversationId,
-        /// The message as received.
-        inbound: InboundMessage,
+        /// The message as received (boxed: it is the largest payload).
+        inbound: Box<InboundMessage>,
         /// Triage's verdict (recorded, never recomputed).
         classification: Classification,
     },
@@ -163,7 +163,7 @@ pub enum EventPayload {
         /// for SLA purposes unless the policy says so.
         automated: bool,
         /// What to send.
-        outbound: OutboundMessage,
+        outbound: Box<OutboundMessage>,
     },
     /// The network accepted a send.
     DeliverySucceeded {
@@ -223,12 +223,12 @@ pub enum EventPayload {
     /// An agent joined the desk.
     AgentAdded {
         /// The agent as added.
-        agent: Agent,
+        agent: Box<Agent>,
     },
     /// An agent's profile changed (languages, skills, capacity, team).
     AgentUpdated {
         /// The agent as it now is.
-        agent: Agent,
+        agent: Box<Agent>,
     },
     /// An agent's presence changed.
     PresenceChanged {

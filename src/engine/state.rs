@@ -686,7 +686,7 @@ impl EngineState {
                 }
             }
             EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
-                self.router.upsert_agent(agent.clone());
+                self.router.upsert_agent((**agent).clone());
             }
             EventPayload::PresenceChanged { agent, presence } => {
                 self.router.set_presence(*agent, *presence);
