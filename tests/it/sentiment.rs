@@ -640,7 +640,8 @@ fn fixture_holds_every_hand_written_english_post_with_its_label() {
     let rows = fixture_en();
     for (text, label) in ENGLISH.iter().chain(HELD_OUT) {
         assert!(
-            rows.iter().any(|(p, l, t)| *p == "tune" && t == text && l == label),
+            rows.iter()
+                .any(|(p, l, t)| *p == "tune" && t == text && l == label),
             "{text:?} missing from the tune part"
         );
     }
@@ -649,23 +650,26 @@ fn fixture_holds_every_hand_written_english_post_with_its_label() {
     assert_eq!(rows.len(), ENGLISH.len() + HELD_OUT.len() + 150);
 }
 
+/// Tuned on: 89.8% before, 99.4% (176/177) after; VADER 60.5% (107/177).
 #[test]
-fn fixture_tune_part_is_classified_by_sign_at_least_85_percent() {
+fn fixture_tune_part_is_classified_by_sign_at_least_95_percent() {
     let acc = fixture_accuracy(Some("tune"));
-    assert!(acc >= 0.85, "accuracy {acc}");
+    assert!(acc >= 0.95, "accuracy {acc}");
 }
 
-/// Untuned: 74.7% (56/75) against VADER's 50.7% (38/75) on the same lines.
+/// Never tuned on: 74.7% (56/75) before and after tuning on the other part,
+/// against VADER's 50.7% (38/75) on the same lines.
 #[test]
 fn fixture_held_out_part_is_classified_by_sign_at_least_70_percent() {
     let acc = fixture_accuracy(Some("held-out"));
     assert!(acc >= 0.70, "accuracy {acc}");
 }
 
+/// 92.1% (232/252); VADER 57.5% (145/252).
 #[test]
-fn fixture_as_a_whole_is_classified_by_sign_at_least_80_percent() {
+fn fixture_as_a_whole_is_classified_by_sign_at_least_88_percent() {
     let acc = fixture_accuracy(None);
-    assert!(acc >= 0.80, "accuracy {acc}");
+    assert!(acc >= 0.88, "accuracy {acc}");
 }
 
 #[test]
