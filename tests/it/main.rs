@@ -3,6 +3,7 @@
 mod calendar;
 mod engine_lifecycle;
 mod engine_replay;
+mod escalation;
 mod events;
 mod language;
 mod sentiment;
