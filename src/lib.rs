@@ -114,6 +114,7 @@
 pub mod calendar;
 pub mod channel;
 pub mod engine;
+pub mod guard;
 pub mod model;
 pub mod routing;
 pub mod staffing;
