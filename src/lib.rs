@@ -113,6 +113,7 @@
 
 pub mod calendar;
 pub mod channel;
+pub mod directory;
 pub mod engine;
 pub mod guard;
 pub mod model;
@@ -120,6 +121,7 @@ pub mod routing;
 pub mod staffing;
 pub mod stats;
 pub mod store;
+pub mod template;
 pub mod testing;
 pub mod text;
 pub mod triage;

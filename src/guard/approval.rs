@@ -212,7 +212,10 @@ mod tests {
     #[test]
     fn a_seasoned_agent_answering_a_small_account_needs_no_approval() {
         let verdict = GuardVerdict::pass();
-        assert_eq!(ApprovalPolicy::default().requires_approval(&context(&verdict)), None);
+        assert_eq!(
+            ApprovalPolicy::default().requires_approval(&context(&verdict)),
+            None
+        );
     }
 
     #[test]
@@ -246,7 +249,10 @@ mod tests {
             crisis: true,
             ..context(&pass)
         };
-        assert_eq!(policy.requires_approval(&crisis), Some(ApprovalReason::Crisis));
+        assert_eq!(
+            policy.requires_approval(&crisis),
+            Some(ApprovalReason::Crisis)
+        );
         let warned = GuardVerdict::from_findings(vec![GuardFinding {
             check: CheckKind::Tone,
             severity: Severity::Warn,
@@ -290,6 +296,9 @@ mod tests {
         };
         let json = serde_json::to_string(&reject).unwrap();
         assert_eq!(json, r#"{"decision":"reject","comment":"no jokes today"}"#);
-        assert_eq!(serde_json::from_str::<ApprovalDecision>(&json).unwrap(), reject);
+        assert_eq!(
+            serde_json::from_str::<ApprovalDecision>(&json).unwrap(),
+            reject
+        );
     }
 }

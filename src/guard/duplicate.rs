@@ -40,8 +40,7 @@ impl Default for DuplicateReplySettings {
 pub fn normalise_reply(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for token in text.split_whitespace() {
-        if token.starts_with('@') || token.starts_with("http://") || token.starts_with("https://")
-        {
+        if token.starts_with('@') || token.starts_with("http://") || token.starts_with("https://") {
             continue;
         }
         let mut started = false;
@@ -234,10 +233,7 @@ mod tests {
     fn mentions_links_case_and_punctuation_do_not_make_a_text_different() {
         let mut tracker = DuplicateReplyTracker::new(DuplicateReplySettings::default());
         tracker.record(at(0), "a", &format!("@anna {TEXT}!!"));
-        assert_eq!(
-            tracker.customers_with(at(1), "b", &TEXT.to_uppercase()),
-            1
-        );
+        assert_eq!(tracker.customers_with(at(1), "b", &TEXT.to_uppercase()), 1);
     }
 
     #[test]

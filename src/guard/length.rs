@@ -281,8 +281,8 @@ fn url_span(token: &str) -> Option<Range<usize>> {
         last = Some(label);
     }
     let tld = last?.to_ascii_lowercase();
-    let known = GENERIC_TLDS.contains(&tld.as_str())
-        || (has_path && COUNTRY_TLDS.contains(&tld.as_str()));
+    let known =
+        GENERIC_TLDS.contains(&tld.as_str()) || (has_path && COUNTRY_TLDS.contains(&tld.as_str()));
     known.then_some(lead..end)
 }
 
@@ -388,12 +388,7 @@ fn breaks(text: &str, from: usize) -> Vec<(usize, bool)> {
 /// The end of the longest chunk starting at `from` whose trimmed text fits
 /// `budget`, preferring a sentence end that keeps at least half the budget,
 /// then a word end, then a character boundary; at least one character.
-fn chunk_end(
-    text: &str,
-    from: usize,
-    budget: usize,
-    counter: LengthCounter,
-) -> (usize, Cut) {
+fn chunk_end(text: &str, from: usize, budget: usize, counter: LengthCounter) -> (usize, Cut) {
     let fits = |end: usize| counter.measure(text.get(from..end).unwrap_or("").trim()) <= budget;
     let candidates = breaks(text, from);
     // Chunks grow with the end, so their measure does too: binary search.

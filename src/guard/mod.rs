@@ -64,8 +64,7 @@ pub use duplicate::{normalise_reply, DuplicateReplySettings, DuplicateReplyTrack
 pub use length::{shorten, split_thread, Cut, FitError, LengthCounter, Shortened, ThreadPart};
 pub use signature::{has_signature, initials, SignatureStyle};
 pub use tone::{
-    CrisisChange, CrisisDetector, CrisisSettings, ToneCategory, ToneHit, HUMOUR, PARTY,
-    PROMOTIONAL,
+    CrisisChange, CrisisDetector, CrisisSettings, ToneCategory, ToneHit, HUMOUR, PARTY, PROMOTIONAL,
 };
 
 use crate::model::{Agent, Capabilities, ChannelKind, Language, PiiKind, Visibility};
@@ -709,8 +708,12 @@ impl Guard {
             }
         }
         if checks.privacy.enabled && public {
-            let mut kinds: Vec<PiiKind> =
-                compiled.pii.detect(input.text).iter().map(|f| f.kind).collect();
+            let mut kinds: Vec<PiiKind> = compiled
+                .pii
+                .detect(input.text)
+                .iter()
+                .map(|f| f.kind)
+                .collect();
             kinds.dedup();
             kinds.sort();
             kinds.dedup();
@@ -900,7 +903,10 @@ mod tests {
             &wa,
             &agent,
         ));
-        assert_eq!(public.findings[0].suggestion, Some(Suggestion::MoveToPrivate));
+        assert_eq!(
+            public.findings[0].suggestion,
+            Some(Suggestion::MoveToPrivate)
+        );
     }
 
     #[test]
@@ -999,7 +1005,10 @@ mod tests {
                 language: Language::GERMAN
             })
         );
-        let unknown = GuardInput { text: "👍 ^SV", ..input };
+        let unknown = GuardInput {
+            text: "👍 ^SV",
+            ..input
+        };
         assert_eq!(guard.check(&unknown).outcome, Outcome::Pass);
     }
 
@@ -1055,6 +1064,9 @@ mod tests {
             json,
             r#"{"outcome":"block","findings":[{"check":"privacy","severity":"block","reason":"a public reply contains a booking code","suggestion":{"suggestion":"move_to_private"}}]}"#
         );
-        assert_eq!(serde_json::from_str::<GuardVerdict>(&json).unwrap(), verdict);
+        assert_eq!(
+            serde_json::from_str::<GuardVerdict>(&json).unwrap(),
+            verdict
+        );
     }
 }

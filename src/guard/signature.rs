@@ -80,7 +80,11 @@ pub fn has_signature(text: &str, signature: &str) -> bool {
         return false;
     }
     let first_is_word = signature.chars().next().is_some_and(char::is_alphanumeric);
-    !(first_is_word && before.chars().next_back().is_some_and(char::is_alphanumeric))
+    !(first_is_word
+        && before
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric))
 }
 
 #[cfg(test)]
@@ -115,6 +119,9 @@ mod tests {
         assert!(!has_signature("Thanks! ^SV and more", "^SV"));
         assert!(!has_signature("Thanks, TSV", "SV"));
         assert!(!has_signature("SV", "^SV"));
-        assert!(has_signature("Bedankt! Groet, sanne visser", "Sanne Visser"));
+        assert!(has_signature(
+            "Bedankt! Groet, sanne visser",
+            "Sanne Visser"
+        ));
     }
 }

@@ -37,14 +37,63 @@ impl ToneCategory {
 /// Laughter and joke markers.
 pub const HUMOUR: &[&str] = &[
     // Laughter, spelled as people type it.
-    "<haha", "<hihi", "<hehe", "<jajaja", "<lol>", "<lmao", "<rofl", "<jk>", "<mdr>", "<kkkk",
-    "<rsrs", "<ahah", "<хаха", "<ахах", "<5555", "ㅋㅋ", "ㅎㅎ", "哈哈", "呵呵", "（笑）", "(笑)",
+    "<haha",
+    "<hihi",
+    "<hehe",
+    "<jajaja",
+    "<lol>",
+    "<lmao",
+    "<rofl",
+    "<jk>",
+    "<mdr>",
+    "<kkkk",
+    "<rsrs",
+    "<ahah",
+    "<хаха",
+    "<ахах",
+    "<5555",
+    "ㅋㅋ",
+    "ㅎㅎ",
+    "哈哈",
+    "呵呵",
+    "（笑）",
+    "(笑)",
     // Jokes, named.
-    "just kidding", "<joke", "pun intended", "<grapje", "<geintje", "<witz", "<scherz",
-    "<blague", "<broma", "<bromita", "<scherzo", "<battuta", "<piada", "<brincadeira", "<spøk",
-    "<tuller", "<шутк", "<прикол", "<şaka", "冗談", "笑话", "开玩笑", "농담", "ล้อเล่น",
+    "just kidding",
+    "<joke",
+    "pun intended",
+    "<grapje",
+    "<geintje",
+    "<witz",
+    "<scherz",
+    "<blague",
+    "<broma",
+    "<bromita",
+    "<scherzo",
+    "<battuta",
+    "<piada",
+    "<brincadeira",
+    "<spøk",
+    "<tuller",
+    "<шутк",
+    "<прикол",
+    "<şaka",
+    "冗談",
+    "笑话",
+    "开玩笑",
+    "농담",
+    "ล้อเล่น",
     // Laughing and teasing faces.
-    "😂", "🤣", "😜", "😝", "😛", "🤪", "😆", "😹", "😅", "🙃",
+    "😂",
+    "🤣",
+    "😜",
+    "😝",
+    "😛",
+    "🤪",
+    "😆",
+    "😹",
+    "😅",
+    "🙃",
 ];
 
 /// Celebration emoji.
@@ -55,43 +104,111 @@ pub const PARTY: &[&str] = &[
 /// Promotional phrases.
 pub const PROMOTIONAL: &[&str] = &[
     // English.
-    "<book now", "<deal>", "<deals>", "<sale>", "<sales>", "%off>", "% off>", "<promo",
-    "<discount", "<special offer", "<limited time", "<buy now", "<coupon", "<voucher code",
-    "<don't miss", "<cheap flights", "<fares from",
+    "<book now",
+    "<deal>",
+    "<deals>",
+    "<sale>",
+    "<sales>",
+    "%off>",
+    "% off>",
+    "<promo",
+    "<discount",
+    "<special offer",
+    "<limited time",
+    "<buy now",
+    "<coupon",
+    "<voucher code",
+    "<don't miss",
+    "<cheap flights",
+    "<fares from",
     // Dutch.
-    "<boek nu", "<aanbieding", "<korting", "<uitverkoop", "<actiecode",
+    "<boek nu",
+    "<aanbieding",
+    "<korting",
+    "<uitverkoop",
+    "<actiecode",
     // German.
-    "<jetzt buchen", "<angebot", "<rabatt", "<gutscheincode", "<schnäppchen", "<sonderangebot",
+    "<jetzt buchen",
+    "<angebot",
+    "<rabatt",
+    "<gutscheincode",
+    "<schnäppchen",
+    "<sonderangebot",
     // French.
-    "<réservez maintenant", "<réservez dès", "<code promo", "<soldes>", "<offre spéciale",
-    "<réduction", "<bon plan",
+    "<réservez maintenant",
+    "<réservez dès",
+    "<code promo",
+    "<soldes>",
+    "<offre spéciale",
+    "<réduction",
+    "<bon plan",
     // Spanish.
-    "<reserva ya", "<reserva ahora", "<oferta", "<descuento", "<código promocional", "<rebajas",
+    "<reserva ya",
+    "<reserva ahora",
+    "<oferta",
+    "<descuento",
+    "<código promocional",
+    "<rebajas",
     // Italian.
-    "<prenota ora", "<offerta", "<sconto", "<codice promozionale", "<saldi>",
+    "<prenota ora",
+    "<offerta",
+    "<sconto",
+    "<codice promozionale",
+    "<saldi>",
     // Portuguese.
-    "<reserve já", "<reserve agora", "<promoção", "<desconto", "<código de desconto",
+    "<reserve já",
+    "<reserve agora",
+    "<promoção",
+    "<desconto",
+    "<código de desconto",
     // Norwegian.
-    "<bestill nå", "<tilbud", "<rabattkode", "<salg>",
+    "<bestill nå",
+    "<tilbud",
+    "<rabattkode",
+    "<salg>",
     // Russian.
-    "<бронируйте сейчас", "<скидк", "<промокод", "<распродаж", "<акция",
+    "<бронируйте сейчас",
+    "<скидк",
+    "<промокод",
+    "<распродаж",
+    "<акция",
     // Turkish.
-    "<hemen rezervasyon", "<indirim", "<kampanya", "<promosyon", "<fırsat",
+    "<hemen rezervasyon",
+    "<indirim",
+    "<kampanya",
+    "<promosyon",
+    "<fırsat",
     // Chinese.
-    "立即预订", "优惠", "折扣", "促销", "特价",
+    "立即预订",
+    "优惠",
+    "折扣",
+    "促销",
+    "特价",
     // Japanese.
-    "今すぐ予約", "セール", "割引", "クーポン", "キャンペーン", "お得",
+    "今すぐ予約",
+    "セール",
+    "割引",
+    "クーポン",
+    "キャンペーン",
+    "お得",
     // Korean.
-    "지금 예약", "할인", "세일", "특가", "쿠폰",
+    "지금 예약",
+    "할인",
+    "세일",
+    "특가",
+    "쿠폰",
     // Thai.
-    "จองเลย", "ลดราคา", "โปรโมชั่น", "ส่วนลด",
+    "จองเลย",
+    "ลดราคา",
+    "โปรโมชั่น",
+    "ส่วนลด",
 ];
 
 /// Words before "deal" that make it a verb or an idiom, not an offer
 /// ("we'll deal with it", "no big deal").
 const DEAL_NOT_OFFER: &[&str] = &[
-    "to", "will", "ll", "we", "i", "can", "could", "should", "must", "they", "you", "big",
-    "great", "good", "a", "no",
+    "to", "will", "ll", "we", "i", "can", "could", "should", "must", "they", "you", "big", "great",
+    "good", "a", "no",
 ];
 
 /// One tone marker found in a text.
@@ -118,7 +235,10 @@ impl ToneMatcher {
         let mut add = |spec: &str, category: ToneCategory| {
             let index = u32::try_from(entries.len()).unwrap_or(u32::MAX);
             if matcher.add(spec, index).is_ok() {
-                let plain = spec.trim().trim_start_matches(['<', '^']).trim_end_matches('>');
+                let plain = spec
+                    .trim()
+                    .trim_start_matches(['<', '^'])
+                    .trim_end_matches('>');
                 entries.push((category, plain.to_lowercase()));
             }
         };
