@@ -57,6 +57,39 @@ pub fn normalise_reply(text: &str) -> String {
     out
 }
 
+/// FNV-1a over the bytes of [`normalise_reply`]`(text)`, computed without
+/// building the string, and the normal form's length in characters.
+fn normal_hash(text: &str) -> (u64, usize) {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut chars = 0usize;
+    let mut feed = |c: char| {
+        let mut buffer = [0u8; 4];
+        for byte in c.encode_utf8(&mut buffer).as_bytes() {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        chars += 1;
+    };
+    let mut any = false;
+    for token in text.split_whitespace() {
+        if token.starts_with('@') || token.starts_with("http://") || token.starts_with("https://") {
+            continue;
+        }
+        let mut started = false;
+        for c in token.chars().flat_map(char::to_lowercase) {
+            if c.is_alphanumeric() {
+                if !started && any {
+                    feed(' ');
+                }
+                started = true;
+                any = true;
+                feed(c);
+            }
+        }
+    }
+    (hash, chars)
+}
+
 /// FNV-1a, 64 bits: stable across runs and platforms.
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -119,14 +152,16 @@ impl DuplicateReplyTracker {
 
     /// The key of a text, or `None` when it is too short to count.
     fn key(&self, text: &str) -> Option<u64> {
-        let normal = normalise_reply(text);
-        (normal.chars().count() >= self.settings.min_chars as usize)
-            .then(|| fnv1a(normal.as_bytes()))
+        let (hash, chars) = normal_hash(text);
+        (chars >= self.settings.min_chars as usize).then_some(hash)
     }
 
     /// How many customers other than `customer` got the same text within the
     /// window before `at` (0 for a text too short to count).
     pub fn customers_with(&self, at: DateTime<Utc>, customer: &str, text: &str) -> usize {
+        if self.groups.is_empty() {
+            return 0;
+        }
         let Some(key) = self.key(text) else {
             return 0;
         };
@@ -234,6 +269,17 @@ mod tests {
         let mut tracker = DuplicateReplyTracker::new(DuplicateReplySettings::default());
         tracker.record(at(0), "a", &format!("@anna {TEXT}!!"));
         assert_eq!(tracker.customers_with(at(1), "b", &TEXT.to_uppercase()), 1);
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_normal_form() {
+        for text in [TEXT, "@a  Héllo,   WORLD!! https://x.y z", "", "漢字 😂 ok"] {
+            let normal = normalise_reply(text);
+            assert_eq!(
+                normal_hash(text),
+                (fnv1a(normal.as_bytes()), normal.chars().count())
+            );
+        }
     }
 
     #[test]

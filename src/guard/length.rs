@@ -225,6 +225,10 @@ const COUNTRY_TLDS: &[&str] = &[
 
 /// The byte span of a URL inside a whitespace-free token, if any.
 fn url_span(token: &str) -> Option<Range<usize>> {
+    // Every URL form below has a dot or "://"; most words have neither.
+    if !token.bytes().any(|b| b == b'.' || b == b':') {
+        return None;
+    }
     let lower_has = |needle: &str| {
         token
             .as_bytes()
@@ -386,7 +390,7 @@ fn breaks(text: &str, from: usize) -> Vec<(usize, bool)> {
 }
 
 /// The end of the longest chunk starting at `from` whose trimmed text fits
-/// `budget`, preferring a sentence end that keeps at least half the budget,
+/// `budget`, preferring a sentence end that keeps at least a third of it,
 /// then a word end, then a character boundary; at least one character.
 fn chunk_end(text: &str, from: usize, budget: usize, counter: LengthCounter) -> (usize, Cut) {
     let fits = |end: usize| counter.measure(text.get(from..end).unwrap_or("").trim()) <= budget;
@@ -399,9 +403,9 @@ fn chunk_end(text: &str, from: usize, budget: usize, counter: LengthCounter) -> 
         if longest.0 == text.len() {
             return (longest.0, Cut::None);
         }
-        let half = budget / 2;
+        let third = budget / 3;
         if let Some(sentence) = best.iter().rev().find(|(end, sentence)| {
-            *sentence && counter.measure(text.get(from..*end).unwrap_or("").trim()) >= half
+            *sentence && counter.measure(text.get(from..*end).unwrap_or("").trim()) >= third
         }) {
             return (sentence.0, Cut::Sentence);
         }

@@ -1,13 +1,16 @@
 //! caredesk's integration tests: one binary, one module per area.
 
+mod directory;
 mod engine_lifecycle;
 mod engine_replay;
 mod events;
+mod guard;
 mod language;
 mod sentiment;
 mod staffing;
 mod stats;
 mod support;
+mod template;
 mod text_pii;
 mod traits;
 mod triage;
