@@ -427,9 +427,9 @@ fn chunk_end(text: &str, from: usize, budget: usize, counter: LengthCounter) -> 
 }
 
 /// Splits `text` into numbered posts (`"... 1/3"`) that each fit `limit` as
-/// `counter` counts, cutting after sentences where that keeps parts well
-/// filled, else after words, and inside a word only when one word alone is
-/// too long. A text that fits comes back as one part without numbering.
+/// `counter` counts, cutting after a sentence when that fills at least a
+/// third of the part, else after a word, and inside a word only when one
+/// word alone is too long. A text that fits comes back as one part without numbering.
 /// Nothing is lost: the parts' [`ThreadPart::source`] ranges cover the whole
 /// text, and each part's body is its range trimmed.
 ///

@@ -122,6 +122,8 @@ fn parse(source: &str) -> Result<Vec<Segment<'_>>, TemplateError> {
     let bytes = source.as_bytes();
     let mut text_start = 0;
     let mut i = 0;
+    // Indexing is safe: `i < bytes.len()` is the loop condition, and `at`
+    // below is a position `find` returned inside `source`.
     while i < bytes.len() {
         match bytes[i] {
             b'{' | b'}' if bytes.get(i + 1) == Some(&bytes[i]) => {
