@@ -113,14 +113,17 @@
 
 pub mod calendar;
 pub mod channel;
+pub mod directory;
 pub mod engine;
 pub mod escalation;
+pub mod guard;
 pub mod model;
 pub mod routing;
 pub mod sla;
 pub mod staffing;
 pub mod stats;
 pub mod store;
+pub mod template;
 pub mod testing;
 pub mod text;
 pub mod triage;

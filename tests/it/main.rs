@@ -1,16 +1,19 @@
 //! caredesk's integration tests: one binary, one module per area.
 
 mod calendar;
+mod directory;
 mod engine_lifecycle;
 mod engine_replay;
 mod escalation;
 mod events;
+mod guard;
 mod language;
 mod sentiment;
 mod sla;
 mod staffing;
 mod stats;
 mod support;
+mod template;
 mod text_pii;
 mod traits;
 mod triage;
