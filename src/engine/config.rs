@@ -1,5 +1,6 @@
 //! Engine configuration: tenant, channels and settings, kept apart from state.
 
+use crate::escalation::EscalationRules;
 use crate::model::{Capabilities, ChannelRef, Classification, InboundMessage, Language, TenantId};
 use crate::sla::SlaPolicies;
 use chrono::Duration;
@@ -100,6 +101,8 @@ pub struct EngineConfig {
     pub classifier: Box<dyn Classifier>,
     /// SLA policies; without them no clocks run.
     pub sla: Option<SlaPolicies>,
+    /// Escalation rules (compiled); without them nothing escalates.
+    pub escalation: Option<EscalationRules>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -114,6 +117,10 @@ impl std::fmt::Debug for EngineConfig {
             .field("retention", &self.retention)
             .field("max_text_bytes", &self.max_text_bytes)
             .field("sla", &self.sla)
+            .field(
+                "escalation",
+                &self.escalation.as_ref().map(EscalationRules::len),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -134,7 +141,16 @@ impl EngineConfig {
             max_text_bytes: 64 * 1024,
             classifier: Box::new(PassThroughClassifier),
             sla: None,
+            escalation: None,
         }
+    }
+
+    /// Sets the escalation rules, evaluated in their order after every input
+    /// that touches a conversation and at the times they name.
+    #[must_use]
+    pub fn with_escalation(mut self, rules: EscalationRules) -> Self {
+        self.escalation = Some(rules);
+        self
     }
 
     /// Sets the SLA policies: every query gets clocks from the policy its

@@ -4,6 +4,7 @@
 //! surface. Each carries whatever was computed from outside knowledge (triage,
 //! minted ids), so replay folds them without recomputing anything.
 
+use crate::escalation::Notification;
 use crate::model::{
     Agent, AgentId, ChannelRef, Classification, ConversationId, CustomerId, Identity,
     InboundMessage, Kind, Language, MessageId, OutboundId, OutboundMessage, Presence, Priority,
@@ -294,6 +295,35 @@ pub enum EventPayload {
         /// How long it took, in business and calendar time.
         took: MetDurations,
     },
+    /// An escalation rule fired at a level; its actions follow as their own
+    /// events (priority, team, tag, assignment, acknowledgement, notification).
+    EscalationFired {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The rule's id.
+        rule: String,
+        /// The level, 1 to 4.
+        level: u8,
+    },
+    /// An escalation rule's condition stopped holding: its trigger ended.
+    EscalationCleared {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The rule's id.
+        rule: String,
+    },
+    /// Escalation looked again at a due time and nothing changed (recorded so
+    /// the next check time follows from the log).
+    EscalationChecked {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// Someone must be told (a supervisor, a back-office team): the runtime
+    /// hands it to the `Notifier`.
+    NotificationRequested {
+        /// What to tell.
+        notification: Notification,
+    },
     /// A finished conversation left the hot state after the retention window
     /// (it stays in the event log).
     ConversationArchived {
@@ -323,7 +353,11 @@ impl EventPayload {
             | EventPayload::SlaPolicyChanged { conversation, .. }
             | EventPayload::SlaWarning { conversation, .. }
             | EventPayload::SlaBreached { conversation, .. }
-            | EventPayload::SlaMet { conversation, .. } => Some(*conversation),
+            | EventPayload::SlaMet { conversation, .. }
+            | EventPayload::EscalationFired { conversation, .. }
+            | EventPayload::EscalationCleared { conversation, .. }
+            | EventPayload::EscalationChecked { conversation } => Some(*conversation),
+            EventPayload::NotificationRequested { notification } => Some(notification.conversation),
             _ => None,
         }
     }
@@ -357,6 +391,10 @@ impl EventPayload {
             EventPayload::SlaWarning { .. } => "sla_warning",
             EventPayload::SlaBreached { .. } => "sla_breached",
             EventPayload::SlaMet { .. } => "sla_met",
+            EventPayload::EscalationFired { .. } => "escalation_fired",
+            EventPayload::EscalationCleared { .. } => "escalation_cleared",
+            EventPayload::EscalationChecked { .. } => "escalation_checked",
+            EventPayload::NotificationRequested { .. } => "notification_requested",
         }
     }
 }

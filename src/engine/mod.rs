@@ -29,6 +29,7 @@
 mod config;
 mod decide;
 mod error;
+mod escalation_stage;
 mod event;
 mod ids;
 mod input;
@@ -51,6 +52,7 @@ pub use query::{ConversationView, QueueEntry};
 pub use sla_stage::SlaState;
 pub use state::EngineState;
 
+use crate::model::ConversationId;
 use chrono::{DateTime, Utc};
 
 /// The deterministic care engine for one tenant.
@@ -178,6 +180,7 @@ impl Engine {
             self.commit(now, payload, &mut events);
         }
         self.settle(now, &mut events, 0);
+        self.escalate(now, &mut events, 0);
         self.run_due_timers(now, &mut events);
         self.last_input = Some(now);
         Ok(events)
@@ -246,6 +249,21 @@ impl Engine {
             if at > now {
                 break;
             }
+            if kind == state::TimerKind::Escalation {
+                let start = events.len();
+                self.escalate_one(now, conversation, events);
+                if events.len() == start {
+                    // Nothing changed at the due time: record the look, so the
+                    // next check time (recomputed on apply) moves past now.
+                    self.commit(
+                        now,
+                        EventPayload::EscalationChecked { conversation },
+                        events,
+                    );
+                }
+                self.escalate(now, events, start);
+                continue;
+            }
             let follow = decide::timer_events(&self.state, conversation, kind, now);
             if follow.is_empty() {
                 // Cannot happen while timers follow status (apply keeps them
@@ -259,6 +277,63 @@ impl Engine {
                 self.commit(now, payload, events);
             }
             self.settle(now, events, start);
+            self.escalate(now, events, start);
         }
+    }
+
+    /// Evaluates escalation for every conversation the events from `from` on
+    /// touched, commits what fires, and repeats (a bounded number of rounds)
+    /// for what those firings touched.
+    fn escalate(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>, from: usize) {
+        if self.config.escalation.is_none() {
+            return;
+        }
+        let mut from = from;
+        for _round in 0..4 {
+            let mut touched: Vec<ConversationId> = Vec::new();
+            for event in &events[from..] {
+                if let Some(id) = event.payload.conversation() {
+                    if !touched.contains(&id) {
+                        touched.push(id);
+                    }
+                }
+            }
+            let start = events.len();
+            for id in touched {
+                self.escalate_one(now, id, events);
+            }
+            if events.len() == start {
+                return;
+            }
+            from = start;
+        }
+    }
+
+    /// Evaluates escalation for one conversation and commits what fires.
+    fn escalate_one(&mut self, now: DateTime<Utc>, id: ConversationId, events: &mut Vec<Event>) {
+        let mut out = Vec::new();
+        let mut ids = self.state.ids;
+        if let Some(record) = self.state.conversations.get(&id) {
+            if let Some(evaluation) =
+                escalation_stage::evaluate(&self.config, &self.state, record, now)
+            {
+                if !evaluation.fired.is_empty() || !evaluation.cleared.is_empty() {
+                    escalation_stage::events(
+                        &self.config,
+                        &self.state,
+                        record,
+                        evaluation,
+                        now,
+                        &mut ids,
+                        &mut out,
+                    );
+                }
+            }
+        }
+        let start = events.len();
+        for payload in out {
+            self.commit(now, payload, events);
+        }
+        self.settle(now, events, start);
     }
 }

@@ -29,6 +29,8 @@ pub(crate) enum TimerKind {
     Retention,
     /// An SLA clock warns or breaches.
     Sla,
+    /// An escalation rule could change its mind (a delay or threshold passes).
+    Escalation,
 }
 
 /// A conversation in the hot state, with its messages.
@@ -43,6 +45,12 @@ pub(crate) struct ConversationRecord {
     /// When its SLA timer is due, as entered in the timer set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) sla_timer: Option<DateTime<Utc>>,
+    /// What escalation rules fired on it (changed only by escalation events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) escalation: Option<Box<crate::escalation::EscalationMemory>>,
+    /// When escalation should look at it again, as entered in the timer set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) escalation_timer: Option<DateTime<Utc>>,
     /// When it entered the waiting queue, while it waits; with its priority
     /// and id this is its key in the router's queue.
     pub(crate) queued: Option<DateTime<Utc>>,
@@ -275,10 +283,24 @@ impl EngineState {
         }
     }
 
-    fn refresh_timer(&mut self, id: ConversationId, config: &EngineConfig) {
+    fn refresh_timer(&mut self, id: ConversationId, config: &EngineConfig, at: DateTime<Utc>) {
+        let escalation_due = match self.conversations.get(&id) {
+            Some(record) => super::escalation_stage::evaluate(config, self, record, at)
+                .and_then(|evaluation| evaluation.next_check),
+            None => return,
+        };
         let Some(record) = self.conversations.get_mut(&id) else {
             return;
         };
+        if record.escalation_timer != escalation_due {
+            if let Some(due) = record.escalation_timer {
+                self.timers.remove(&(due, id, TimerKind::Escalation));
+            }
+            if let Some(due) = escalation_due {
+                self.timers.insert((due, id, TimerKind::Escalation));
+            }
+            record.escalation_timer = escalation_due;
+        }
         let desired = Self::desired_timer(&record.conversation, config);
         if record.timer != desired {
             if let Some((at, kind)) = record.timer {
@@ -315,7 +337,7 @@ impl EngineState {
         // Every conversation's timer follows its status and kind; keeping it
         // in step here means a due timer always has something to do.
         if let Some(conversation) = payload.conversation() {
-            self.refresh_timer(conversation, config);
+            self.refresh_timer(conversation, config, at);
         }
     }
 
@@ -411,6 +433,8 @@ impl EngineState {
                         timer: None,
                         sla: None,
                         sla_timer: None,
+                        escalation: None,
+                        escalation_timer: None,
                         queued: None,
                     }),
                 );
@@ -694,6 +718,14 @@ impl EngineState {
             EventPayload::ConversationArchived { conversation } => {
                 self.archive(config, *conversation);
             }
+            EventPayload::EscalationFired { conversation, .. }
+            | EventPayload::EscalationCleared { conversation, .. } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    super::escalation_stage::apply(record, at, payload);
+                }
+            }
+            EventPayload::EscalationChecked { .. } | EventPayload::NotificationRequested { .. } => {
+            }
             EventPayload::SlaClockStarted { conversation, .. }
             | EventPayload::SlaClockChanged { conversation, .. }
             | EventPayload::SlaPolicyChanged { conversation, .. }
@@ -717,6 +749,9 @@ impl EngineState {
         }
         if let Some(at) = record.sla_timer {
             self.timers.remove(&(at, id, TimerKind::Sla));
+        }
+        if let Some(at) = record.escalation_timer {
+            self.timers.remove(&(at, id, TimerKind::Escalation));
         }
         // Its external ids were indexed under the channel they came in or
         // went out on: a configured channel, or `u16::MAX` for one that is

@@ -5,6 +5,7 @@ mod directory;
 mod engine_lifecycle;
 mod engine_replay;
 mod escalation;
+mod escalation_engine;
 mod events;
 mod guard;
 mod language;
