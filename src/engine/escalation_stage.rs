@@ -64,7 +64,7 @@ fn unanswered_at(record: &ConversationRecord) -> Vec<DateTime<Utc>> {
         .messages
         .iter()
         .rev()
-        .take_while(|m| !(matches!(m.author, Author::Agent { .. }) && !m.note))
+        .take_while(|m| m.note || !matches!(m.author, Author::Agent { .. }))
         .filter(|m| matches!(m.author, Author::Customer { .. }))
         .map(|m| m.at)
         .collect();
