@@ -115,7 +115,10 @@ pub mod calendar;
 pub mod channel;
 pub mod engine;
 pub mod model;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod routing;
+pub mod sim;
 pub mod sla;
 pub mod staffing;
 pub mod stats;

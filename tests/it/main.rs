@@ -6,6 +6,7 @@ mod engine_replay;
 mod events;
 mod language;
 mod sentiment;
+mod sim;
 mod staffing;
 mod stats;
 mod support;
