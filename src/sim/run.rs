@@ -383,8 +383,7 @@ impl Simulation {
             let mut plan = Vec::new();
             for (n, entry) in roster.iter().enumerate() {
                 for day in 0..days {
-                    let weekday =
-                        self.at(day * 24 * HOUR).weekday().num_days_from_monday();
+                    let weekday = self.at(day * 24 * HOUR).weekday().num_days_from_monday();
                     if entry.days_off.contains(&weekday) {
                         continue;
                     }
