@@ -54,6 +54,11 @@ pub struct EtaSettings {
     pub hold_refreshes: u32,
     /// Fewer recent samples than this and the estimate relies on the queue alone.
     pub min_samples: usize,
+    /// Staffed capacity as a floor under the observed answer rate: each
+    /// agent on shift answers at least one customer in this many minutes
+    /// (so a quiet hour with few samples does not turn a short queue into
+    /// hours).
+    pub minutes_per_answer_per_agent: f64,
 }
 
 impl Default for EtaSettings {
@@ -67,6 +72,7 @@ impl Default for EtaSettings {
             ],
             hold_refreshes: 3,
             min_samples: 5,
+            minutes_per_answer_per_agent: 10.0,
         }
     }
 }
@@ -192,7 +198,12 @@ impl EtaEstimator {
             values.sort_by(f64::total_cmp);
             super::percentile_of_sorted(&values, self.settings.percentile).unwrap_or(0.0)
         });
-        let rate = self.rate_per_minute();
+        let floor = if self.settings.minutes_per_answer_per_agent > 0.0 {
+            f64::from(input.agents_on_shift) / self.settings.minutes_per_answer_per_agent
+        } else {
+            0.0
+        };
+        let rate = self.rate_per_minute().max(floor);
         let queue_seconds = if input.queue_length == 0 {
             Some(0.0)
         } else if rate > 0.0 {
