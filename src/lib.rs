@@ -118,7 +118,10 @@ pub mod engine;
 pub mod escalation;
 pub mod guard;
 pub mod model;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod routing;
+pub mod sim;
 pub mod sla;
 pub mod staffing;
 pub mod stats;

@@ -10,6 +10,7 @@ mod events;
 mod guard;
 mod language;
 mod sentiment;
+mod sim;
 mod sla;
 mod staffing;
 mod stats;
