@@ -8,7 +8,7 @@
 //! [`Input::Reply`](crate::engine::Input::Reply) after a think time, report
 //! the send as delivered, and resolve after a handling time. The loop is a
 //! priority queue of simulation actions keyed by (time, sequence number),
-//! interleaved with the engine's own deadlines ([`Input::Tick`]
+//! interleaved with the engine's own deadlines ([`Input::Tick`](crate::engine::Input::Tick)
 //! (crate::engine::Input::Tick) at
 //! [`Engine::next_deadline`](crate::engine::Engine::next_deadline)), so a run
 //! is exact and repeatable: the same [`SimConfig`] gives the same
