@@ -1,6 +1,7 @@
 //! Engine configuration: tenant, channels and settings, kept apart from state.
 
 use crate::escalation::EscalationRules;
+use crate::guard::{ApprovalPolicy, DuplicateReplySettings, Guard};
 use crate::model::{Capabilities, ChannelRef, Classification, InboundMessage, Language, TenantId};
 use crate::sla::SlaPolicies;
 use chrono::Duration;
@@ -103,6 +104,20 @@ pub struct EngineConfig {
     pub sla: Option<SlaPolicies>,
     /// Escalation rules (compiled); without them nothing escalates.
     pub escalation: Option<EscalationRules>,
+    /// The outbound guard and approval rules; without them every reply is sent.
+    pub guard: Option<GuardSetup>,
+}
+
+/// The outbound guard as the engine uses it: the checks, the approval
+/// rules, and the window for "same text to many customers".
+#[derive(Debug, Clone)]
+pub struct GuardSetup {
+    /// The compiled checks.
+    pub guard: Guard,
+    /// When a reply needs a second person.
+    pub approval: ApprovalPolicy,
+    /// The duplicate-reply window.
+    pub duplicates: DuplicateReplySettings,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -142,7 +157,21 @@ impl EngineConfig {
             classifier: Box::new(PassThroughClassifier),
             sla: None,
             escalation: None,
+            guard: None,
         }
+    }
+
+    /// Puts every agent reply through the outbound guard: blocked replies are
+    /// recorded and not sent, and replies the approval policy names wait as
+    /// drafts for a supervisor.
+    #[must_use]
+    pub fn with_guard(mut self, guard: Guard, approval: ApprovalPolicy) -> Self {
+        self.guard = Some(GuardSetup {
+            guard,
+            approval,
+            duplicates: DuplicateReplySettings::default(),
+        });
+        self
     }
 
     /// Sets the escalation rules, evaluated in their order after every input

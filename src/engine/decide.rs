@@ -150,6 +150,16 @@ impl Engine {
                     },
                 }])
             }
+            Input::DecideDraft {
+                draft,
+                supervisor,
+                decision,
+            } => self.decide_draft(now, &mut ids, draft, supervisor, decision),
+            Input::SetCrisisMode { active } => Ok(if self.state.crisis == active {
+                Vec::new()
+            } else {
+                vec![EventPayload::CrisisModeChanged { active }]
+            }),
             Input::Tick => Ok(Vec::new()),
         }
     }
@@ -322,10 +332,6 @@ impl Engine {
             return Err(EngineError::ConversationNotActive(reply.conversation));
         }
         self.check_text(&reply.text, !reply.attachments.is_empty())?;
-        let last_inbound = record.messages.iter().rev().find_map(|m| match &m.author {
-            Author::Customer { identity } => Some((identity, m.external_id.as_deref())),
-            _ => None,
-        });
         let channel_settings = self
             .config
             .channels
@@ -379,28 +385,135 @@ impl Engine {
                 conversation: reply.conversation,
             });
         }
-        let (recipient, in_reply_to) = match last_inbound {
-            Some((identity, external)) => (identity.clone(), external.map(str::to_owned)),
-            None => (Identity::new(current.channel.kind, String::new()), None),
-        };
-        let message = MessageId(ids.mint(now));
-        let outbound = OutboundId(ids.mint(now));
-        events.push(EventPayload::ReplyRequested {
-            message,
-            conversation: reply.conversation,
-            agent: Some(reply.agent),
-            automated: false,
-            outbound: Box::new(OutboundMessage {
-                id: outbound,
-                channel: current.channel.clone(),
-                recipient,
+        if let Some(setup) = &self.config.guard {
+            let verdict = self.check_reply(setup, record, &reply, now);
+            if verdict.is_blocked() {
+                return Ok(vec![EventPayload::ReplyBlocked {
+                    conversation: reply.conversation,
+                    agent: reply.agent,
+                    visibility: reply.visibility,
+                    verdict: Box::new(verdict),
+                }]);
+            }
+            let agent = self.known_agent(reply.agent)?;
+            let context = crate::guard::ApprovalContext {
                 visibility: reply.visibility,
-                text: reply.text,
-                in_reply_to,
-                attachments: reply.attachments,
-            }),
-        });
+                agent_tenure_days: None,
+                agent_flagged_new: agent.trainee,
+                author_reach: current.reach,
+                crisis: self.state.crisis,
+                verdict: &verdict,
+            };
+            if let Some(reason) = setup.approval.requires_approval(&context) {
+                events.push(EventPayload::DraftCreated {
+                    draft: Box::new(crate::guard::Draft {
+                        id: crate::guard::DraftId::from_uuid(ids.mint(now)),
+                        conversation: reply.conversation,
+                        agent: reply.agent,
+                        text: reply.text,
+                        visibility: reply.visibility,
+                        verdict,
+                        reason,
+                    }),
+                });
+                return Ok(events);
+            }
+            events.push(reply_requested(
+                record,
+                now,
+                ids,
+                reply,
+                Some(Box::new(verdict)),
+            ));
+            return Ok(events);
+        }
+        events.push(reply_requested(record, now, ids, reply, None));
         Ok(events)
+    }
+
+    /// Runs the outbound guard on a reply.
+    fn check_reply(
+        &self,
+        setup: &super::GuardSetup,
+        record: &super::state::ConversationRecord,
+        reply: &Reply,
+        now: DateTime<Utc>,
+    ) -> crate::guard::GuardVerdict {
+        let current = &record.conversation;
+        let capabilities = self
+            .config
+            .channels
+            .iter()
+            .find(|settings| settings.channel == current.channel)
+            .map_or_else(
+                || crate::model::Capabilities::for_kind(current.channel.kind),
+                |settings| settings.capabilities.clone(),
+            );
+        let Some(agent) = self.state.router.agent(reply.agent) else {
+            return crate::guard::GuardVerdict::pass();
+        };
+        let customer = current.customer.to_string();
+        let mut input = crate::guard::GuardInput::new(
+            &reply.text,
+            reply.visibility,
+            current.channel.kind,
+            &capabilities,
+            agent,
+        )
+        .with_attachments(reply.attachments.len())
+        .with_conversation_language(current.language)
+        .with_crisis(self.state.crisis);
+        if let Some(tracker) = &self.state.reply_tracker {
+            input = input.with_duplicates(tracker, &customer, now);
+        }
+        setup.guard.check(&input)
+    }
+
+    fn decide_draft(
+        &self,
+        now: DateTime<Utc>,
+        ids: &mut IdGenerator,
+        draft: crate::guard::DraftId,
+        supervisor: AgentId,
+        decision: crate::guard::ApprovalDecision,
+    ) -> Result<Vec<EventPayload>, EngineError> {
+        let pending = self
+            .state
+            .drafts
+            .get(&draft)
+            .ok_or(EngineError::UnknownDraft(draft))?;
+        self.known_agent(supervisor)?;
+        let record = self
+            .state
+            .conversations
+            .get(&pending.conversation)
+            .ok_or(EngineError::UnknownConversation(pending.conversation))?;
+        match decision {
+            crate::guard::ApprovalDecision::Reject { comment } => {
+                Ok(vec![EventPayload::DraftRejected {
+                    draft,
+                    supervisor,
+                    comment,
+                }])
+            }
+            crate::guard::ApprovalDecision::Approve => {
+                if !record.conversation.status.is_active() {
+                    return Err(EngineError::ConversationNotActive(pending.conversation));
+                }
+                let reply = Reply {
+                    conversation: pending.conversation,
+                    agent: pending.agent,
+                    visibility: pending.visibility,
+                    text: pending.text.clone(),
+                    attachments: Vec::new(),
+                };
+                let verdict = Some(Box::new(pending.verdict.clone()));
+                Ok(vec![
+                    EventPayload::DraftApproved { draft, supervisor },
+                    reply_requested(record, now, ids, reply, verdict),
+                ])
+            }
+        }
     }
 
     fn decide_transfer(
@@ -526,6 +639,45 @@ impl Engine {
                 merged: x.max(y),
             }],
         })
+    }
+}
+
+/// The send for an agent's reply: to the customer's last identity, threaded
+/// under their last message.
+fn reply_requested(
+    record: &super::state::ConversationRecord,
+    now: DateTime<Utc>,
+    ids: &mut IdGenerator,
+    reply: Reply,
+    verdict: Option<Box<crate::guard::GuardVerdict>>,
+) -> EventPayload {
+    let current = &record.conversation;
+    let (recipient, in_reply_to) = record
+        .messages
+        .iter()
+        .rev()
+        .find_map(|m| match &m.author {
+            Author::Customer { identity } => Some((identity.clone(), m.external_id.clone())),
+            _ => None,
+        })
+        .unwrap_or_else(|| (Identity::new(current.channel.kind, String::new()), None));
+    let message = MessageId(ids.mint(now));
+    let outbound = OutboundId(ids.mint(now));
+    EventPayload::ReplyRequested {
+        message,
+        conversation: reply.conversation,
+        agent: Some(reply.agent),
+        automated: false,
+        outbound: Box::new(OutboundMessage {
+            id: outbound,
+            channel: current.channel.clone(),
+            recipient,
+            visibility: reply.visibility,
+            text: reply.text,
+            in_reply_to,
+            attachments: reply.attachments,
+        }),
+        verdict,
     }
 }
 

@@ -107,6 +107,9 @@ pub enum EngineError {
         /// The engine's tenant.
         expected: TenantId,
     },
+    /// No such draft awaits approval (unknown, or already decided).
+    #[error("unknown or already decided draft {0}")]
+    UnknownDraft(crate::guard::DraftId),
     /// A message id was referenced that the conversation does not hold.
     #[error("unknown message {0}")]
     UnknownMessage(MessageId),

@@ -230,6 +230,7 @@ fn acknowledgement(
             in_reply_to,
             attachments: Vec::new(),
         }),
+        verdict: None,
     })
 }
 

@@ -5,10 +5,11 @@
 //! minted ids), so replay folds them without recomputing anything.
 
 use crate::escalation::Notification;
+use crate::guard::{Draft, DraftId, GuardVerdict};
 use crate::model::{
     Agent, AgentId, ChannelRef, Classification, ConversationId, CustomerId, Identity,
     InboundMessage, Kind, Language, MessageId, OutboundId, OutboundMessage, Presence, Priority,
-    Status, TeamId, TenantId,
+    Status, TeamId, TenantId, Visibility,
 };
 use crate::sla::{MetDurations, SlaClock, SlaTarget};
 use chrono::{DateTime, Utc};
@@ -165,6 +166,47 @@ pub enum EventPayload {
         automated: bool,
         /// What to send.
         outbound: Box<OutboundMessage>,
+        /// The outbound guard's verdict (pass or warn), when a guard is configured.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verdict: Option<Box<GuardVerdict>>,
+    },
+    /// The outbound guard blocked a reply: nothing is sent, and the SLA clocks
+    /// keep running. The verdict says why and what to do instead.
+    ReplyBlocked {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent who wrote it.
+        agent: AgentId,
+        /// Public or private, as attempted.
+        visibility: Visibility,
+        /// The verdict, with reasons and suggestions (e.g. move to a DM).
+        verdict: Box<GuardVerdict>,
+    },
+    /// A reply waits for a second person's approval; it is not a response.
+    DraftCreated {
+        /// The draft, with its verdict and why it needs approval.
+        draft: Box<Draft>,
+    },
+    /// A supervisor approved a draft; its `reply_requested` follows.
+    DraftApproved {
+        /// The draft.
+        draft: DraftId,
+        /// Who approved.
+        supervisor: AgentId,
+    },
+    /// A supervisor rejected a draft; nothing is sent.
+    DraftRejected {
+        /// The draft.
+        draft: DraftId,
+        /// Who rejected.
+        supervisor: AgentId,
+        /// What to change.
+        comment: String,
+    },
+    /// Crisis mode was switched on or off (by an input, or automatically).
+    CrisisModeChanged {
+        /// Whether crisis mode is on now.
+        active: bool,
     },
     /// The network accepted a send.
     DeliverySucceeded {
@@ -356,7 +398,9 @@ impl EventPayload {
             | EventPayload::SlaMet { conversation, .. }
             | EventPayload::EscalationFired { conversation, .. }
             | EventPayload::EscalationCleared { conversation, .. }
-            | EventPayload::EscalationChecked { conversation } => Some(*conversation),
+            | EventPayload::EscalationChecked { conversation }
+            | EventPayload::ReplyBlocked { conversation, .. } => Some(*conversation),
+            EventPayload::DraftCreated { draft } => Some(draft.conversation),
             EventPayload::NotificationRequested { notification } => Some(notification.conversation),
             _ => None,
         }
@@ -395,6 +439,11 @@ impl EventPayload {
             EventPayload::EscalationCleared { .. } => "escalation_cleared",
             EventPayload::EscalationChecked { .. } => "escalation_checked",
             EventPayload::NotificationRequested { .. } => "notification_requested",
+            EventPayload::ReplyBlocked { .. } => "reply_blocked",
+            EventPayload::DraftCreated { .. } => "draft_created",
+            EventPayload::DraftApproved { .. } => "draft_approved",
+            EventPayload::DraftRejected { .. } => "draft_rejected",
+            EventPayload::CrisisModeChanged { .. } => "crisis_mode_changed",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Inputs: everything that can happen to a desk, as the engine is told it.
 
 use super::TransferTarget;
+use crate::guard::{ApprovalDecision, DraftId};
 use crate::model::{
     Agent, AgentId, Attachment, Classification, CloseReason, ConversationId, Identity,
     InboundMessage, OutboundId, Presence, Priority, Visibility,
@@ -143,6 +144,21 @@ pub enum Input {
         outbound: OutboundId,
         /// What happened.
         outcome: DeliveryOutcome,
+    },
+    /// A supervisor decides on a draft waiting for approval.
+    DecideDraft {
+        /// The draft.
+        draft: DraftId,
+        /// The supervisor (a known agent).
+        supervisor: AgentId,
+        /// Approve or reject.
+        decision: ApprovalDecision,
+    },
+    /// Switch crisis mode on or off (the guard then blocks humour,
+    /// celebration and promotion on public posts).
+    SetCrisisMode {
+        /// On or off.
+        active: bool,
     },
     /// Time passed: handle whatever is due (the runtime sends this at
     /// [`Engine::next_deadline`](super::Engine::next_deadline)).

@@ -38,7 +38,7 @@ mod sla_stage;
 mod state;
 
 pub use config::{
-    ChannelSettings, Classifier, ClassifyContext, EngineConfig, PassThroughClassifier,
+    ChannelSettings, Classifier, ClassifyContext, EngineConfig, GuardSetup, PassThroughClassifier,
     ThreadingPolicy,
 };
 pub use error::EngineError;

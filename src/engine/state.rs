@@ -113,6 +113,15 @@ pub struct EngineState {
     pub(crate) timers: BTreeSet<(DateTime<Utc>, ConversationId, TimerKind)>,
     pub(crate) router: SimpleRouter,
     pub(crate) archived: u64,
+    /// Whether crisis mode is on.
+    #[serde(default)]
+    pub(crate) crisis: bool,
+    /// Public replies sent recently, for the guard's duplicate check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) reply_tracker: Option<crate::guard::DuplicateReplyTracker>,
+    /// Replies waiting for approval.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) drafts: BTreeMap<crate::guard::DraftId, crate::guard::Draft>,
 }
 
 /// Serialises a map with non-string keys as a list of pairs (JSON maps need
@@ -178,6 +187,12 @@ impl EngineState {
             timers: BTreeSet::new(),
             router: SimpleRouter::new(),
             archived: 0,
+            crisis: false,
+            reply_tracker: config
+                .guard
+                .as_ref()
+                .map(|setup| crate::guard::DuplicateReplyTracker::new(setup.duplicates)),
+            drafts: BTreeMap::new(),
         }
     }
 
@@ -564,9 +579,20 @@ impl EngineState {
                 agent,
                 automated,
                 outbound,
+                ..
             } => {
                 self.ids.observe(message.as_uuid());
                 self.ids.observe(outbound.id.as_uuid());
+                if outbound.visibility == Visibility::Public && !automated {
+                    let customer = self
+                        .conversations
+                        .get(conversation)
+                        .map(|r| r.conversation.customer);
+                    if let (Some(tracker), Some(customer)) = (self.reply_tracker.as_mut(), customer)
+                    {
+                        tracker.record(at, &customer.to_string(), &outbound.text);
+                    }
+                }
                 let channel = config
                     .channel_index(&outbound.channel)
                     .unwrap_or(usize::MAX);
@@ -724,8 +750,18 @@ impl EngineState {
                     super::escalation_stage::apply(record, at, payload);
                 }
             }
-            EventPayload::EscalationChecked { .. } | EventPayload::NotificationRequested { .. } => {
+            EventPayload::EscalationChecked { .. }
+            | EventPayload::NotificationRequested { .. }
+            | EventPayload::ReplyBlocked { .. } => {}
+            EventPayload::DraftCreated { draft } => {
+                self.ids.observe(&draft.id.0);
+                self.drafts.insert(draft.id, (**draft).clone());
             }
+            EventPayload::DraftApproved { draft, .. }
+            | EventPayload::DraftRejected { draft, .. } => {
+                self.drafts.remove(draft);
+            }
+            EventPayload::CrisisModeChanged { active } => self.crisis = *active,
             EventPayload::SlaClockStarted { conversation, .. }
             | EventPayload::SlaClockChanged { conversation, .. }
             | EventPayload::SlaPolicyChanged { conversation, .. }

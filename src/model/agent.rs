@@ -102,6 +102,9 @@ pub struct Agent {
     /// Whether they take work now.
     #[serde(default)]
     pub presence: Presence,
+    /// A new agent whose public replies may need a second person's approval.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub trainee: bool,
 }
 
 impl Agent {
@@ -132,6 +135,7 @@ impl Agent {
             capacity,
             team: None,
             presence: Presence::Offline,
+            trainee: false,
         };
         agent.validate()?;
         Ok(agent)
@@ -194,6 +198,13 @@ impl Agent {
     #[must_use]
     pub fn with_team(mut self, team: TeamId) -> Self {
         self.team = Some(team);
+        self
+    }
+
+    /// Marks the agent as new (a trainee), for approval rules.
+    #[must_use]
+    pub fn as_trainee(mut self) -> Self {
+        self.trainee = true;
         self
     }
 

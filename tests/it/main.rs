@@ -8,6 +8,7 @@ mod escalation;
 mod escalation_engine;
 mod events;
 mod guard;
+mod guard_engine;
 mod language;
 mod sentiment;
 mod sim;
