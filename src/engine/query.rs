@@ -162,3 +162,80 @@ impl Engine {
             .and_then(|record| record.sla.as_deref())
     }
 }
+
+impl Engine {
+    /// Folds one event this engine returned into SLA attainment figures
+    /// (first response per policy, channel and language): a met first-response
+    /// clock counts as met or breached by whether it breached first; a
+    /// first-response clock stopped after breaching (resolved or closed
+    /// without an answer) counts as unanswered. Call it with the events
+    /// [`Engine::handle`] returned, before the next input, while their
+    /// conversations are still in the hot state.
+    ///
+    /// ```
+    /// # use caredesk::engine::{Engine, EngineConfig, Input};
+    /// # use caredesk::model::*;
+    /// # use caredesk::sla::*;
+    /// use caredesk::stats::Attainment;
+    /// let x = ChannelRef::new(ChannelKind::X, "@KLM");
+    /// let policy = SlaPolicy::around_the_clock("hour", TargetSet::default().with_minutes(SlaTarget::FirstResponse, 60));
+    /// let config = EngineConfig::new(TenantId::from_uuid(uuid::Uuid::from_u128(1)))
+    ///     .with_channel(x.clone(), Some(Language::ENGLISH))
+    ///     .with_sla(SlaPolicies::single(policy)?);
+    /// let mut engine = Engine::new(config);
+    /// let mut attainment = Attainment::new();
+    /// let now: chrono::DateTime<chrono::Utc> = "2026-11-23T10:00:00Z".parse()?;
+    /// let message = InboundMessage::new(x, "1", Identity::new(ChannelKind::X, "@anna"), Visibility::Public, "bag?", now);
+    /// for input_time in [now, now + chrono::Duration::minutes(61)] {
+    ///     let input = if input_time == now { Input::Inbound { message: message.clone(), classification: None } } else { Input::Tick };
+    ///     for event in engine.handle(input_time, input)? {
+    ///         engine.record_attainment(&event, &mut attainment);
+    ///     }
+    /// }
+    /// assert!(attainment.is_empty(), "a breach is counted when the clock ends");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_attainment(
+        &self,
+        event: &super::Event,
+        attainment: &mut crate::stats::Attainment,
+    ) {
+        use super::{ClockChange, EventPayload};
+        use crate::sla::SlaTarget;
+        let (conversation, outcome) = match &event.payload {
+            EventPayload::SlaMet {
+                conversation,
+                target: SlaTarget::FirstResponse,
+                took,
+            } => (*conversation, Some(*took)),
+            EventPayload::SlaClockChanged {
+                conversation,
+                change: ClockChange::Stopped,
+                clock,
+            } if clock.target == SlaTarget::FirstResponse && clock.breached_at.is_some() => {
+                (*conversation, None)
+            }
+            _ => return,
+        };
+        let Some(record) = self.state.conversations.get(&conversation) else {
+            return;
+        };
+        let Some(sla) = record.sla.as_deref() else {
+            return;
+        };
+        let key = crate::stats::AttainmentKey::new(
+            sla.policy.clone(),
+            record.conversation.channel.kind,
+            record.conversation.language,
+        );
+        match outcome {
+            Some(took) => attainment.record(
+                &key,
+                std::time::Duration::from_secs(took.business_secs),
+                std::time::Duration::from_secs(took.calendar_secs),
+                !took.late,
+            ),
+            None => attainment.record_unanswered(&key),
+        }
+    }
+}

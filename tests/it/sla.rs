@@ -339,3 +339,76 @@ fn a_policy_whose_calendar_is_never_open_is_refused() {
         Err(SlaError::NeverOpen("never".into()))
     );
 }
+
+#[test]
+fn attainment_per_policy_channel_and_language_is_folded_from_the_engine_events() {
+    use caredesk::stats::{Attainment, AttainmentKey};
+    let mut desk = desk();
+    let mut attainment = Attainment::new();
+    let mut fold = |desk: &TestDesk, events: Vec<Event>| {
+        for event in &events {
+            desk.engine().record_attainment(event, &mut attainment);
+        }
+    };
+    let events = desk
+        .handle(Input::UpsertAgent(agent(1, &[Language::ENGLISH], 3)))
+        .unwrap();
+    fold(&desk, events);
+    let quick = opened(
+        &desk
+            .handle(inbound(
+                tweet("1", "@a", "bag?", desk.now()),
+                Some(Language::ENGLISH),
+            ))
+            .unwrap(),
+    );
+    let slow = opened(
+        &desk
+            .handle(inbound(
+                tweet("2", "@b", "seat?", desk.now()),
+                Some(Language::ENGLISH),
+            ))
+            .unwrap(),
+    );
+    let never = opened(
+        &desk
+            .handle(inbound(
+                tweet("3", "@c", "food?", desk.now()),
+                Some(Language::ENGLISH),
+            ))
+            .unwrap(),
+    );
+    let events = desk.advance(Duration::minutes(10));
+    fold(&desk, events);
+    let events = desk.handle(reply(quick, agent_id(1))).unwrap();
+    fold(&desk, events);
+    let events = desk.advance(Duration::minutes(80));
+    fold(&desk, events);
+    let events = desk.handle(reply(slow, agent_id(1))).unwrap();
+    fold(&desk, events);
+    let events = desk
+        .handle(Input::SetStatus {
+            conversation: never,
+            change: StatusChange::Close {
+                reason: CloseReason::ByAgent,
+            },
+        })
+        .unwrap();
+    fold(&desk, events);
+    let figures = attainment
+        .figures(&AttainmentKey::new(
+            "hour",
+            ChannelKind::X,
+            Some(Language::ENGLISH),
+        ))
+        .unwrap();
+    assert_eq!(
+        (
+            figures.count,
+            figures.met,
+            figures.breached,
+            figures.unanswered
+        ),
+        (3, 1, 2, 1)
+    );
+}
