@@ -106,6 +106,19 @@ pub struct EngineConfig {
     pub escalation: Option<EscalationRules>,
     /// The outbound guard and approval rules; without them every reply is sent.
     pub guard: Option<GuardSetup>,
+    /// How a customer's profile sets their conversations' priority.
+    pub profile_priority: ProfilePriority,
+}
+
+/// How an attached customer profile raises the priority of the customer's
+/// active conversations (never lowers it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfilePriority {
+    /// The least priority for each loyalty tier.
+    pub by_tier: std::collections::BTreeMap<crate::model::Tier, crate::model::Priority>,
+    /// A flight departing within this time (from the profile's bookings)
+    /// raises the priority to the given one.
+    pub departing_within: Option<(Duration, crate::model::Priority)>,
 }
 
 /// The outbound guard as the engine uses it: the checks, the approval
@@ -158,7 +171,15 @@ impl EngineConfig {
             sla: None,
             escalation: None,
             guard: None,
+            profile_priority: ProfilePriority::default(),
         }
+    }
+
+    /// Sets how customer profiles raise priority.
+    #[must_use]
+    pub fn with_profile_priority(mut self, rules: ProfilePriority) -> Self {
+        self.profile_priority = rules;
+        self
     }
 
     /// Puts every agent reply through the outbound guard: blocked replies are

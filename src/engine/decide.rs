@@ -155,6 +155,13 @@ impl Engine {
                 supervisor,
                 decision,
             } => self.decide_draft(now, &mut ids, draft, supervisor, decision),
+            Input::AttachProfile { identity, profile } => {
+                let customer = self
+                    .state
+                    .customer_of(&identity)
+                    .ok_or_else(|| EngineError::UnknownIdentity(identity.to_string()))?;
+                Ok(self.decide_profile(now, customer, profile))
+            }
             Input::SetCrisisMode { active } => Ok(if self.state.crisis == active {
                 Vec::new()
             } else {
@@ -429,6 +436,50 @@ impl Engine {
         }
         events.push(reply_requested(record, now, ids, reply, None));
         Ok(events)
+    }
+
+    /// The profile event, then the priority its rules give each of the
+    /// customer's active conversations (raised, never lowered); the SLA
+    /// policy follows the new facts through the priority-change reaction.
+    fn decide_profile(
+        &self,
+        now: DateTime<Utc>,
+        customer: CustomerId,
+        profile: crate::directory::CustomerProfile,
+    ) -> Vec<EventPayload> {
+        let rules = &self.config.profile_priority;
+        let mut wanted = rules.by_tier.get(&profile.tier).copied();
+        if let Some((within, priority)) = rules.departing_within {
+            if profile.departs_within(now, within) {
+                wanted = wanted.max(Some(priority));
+            }
+        }
+        let mut events = vec![EventPayload::CustomerProfileAttached {
+            customer,
+            profile: Box::new(profile),
+        }];
+        let Some(wanted) = wanted else {
+            return events;
+        };
+        let conversations = self
+            .state
+            .customers
+            .get(&customer)
+            .map(|c| c.conversations.clone())
+            .unwrap_or_default();
+        for id in conversations {
+            if let Some(record) = self.state.conversations.get(&id) {
+                let c = &record.conversation;
+                if c.status.is_active() && c.priority < wanted {
+                    events.push(EventPayload::PriorityChanged {
+                        conversation: id,
+                        from: c.priority,
+                        to: wanted,
+                    });
+                }
+            }
+        }
+        events
     }
 
     /// Runs the outbound guard on a reply.

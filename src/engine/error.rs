@@ -107,6 +107,9 @@ pub enum EngineError {
         /// The engine's tenant.
         expected: TenantId,
     },
+    /// No customer has this identity yet.
+    #[error("no customer has the identity {0}")]
+    UnknownIdentity(String),
     /// No such draft awaits approval (unknown, or already decided).
     #[error("unknown or already decided draft {0}")]
     UnknownDraft(crate::guard::DraftId),

@@ -4,6 +4,7 @@
 //! surface. Each carries whatever was computed from outside knowledge (triage,
 //! minted ids), so replay folds them without recomputing anything.
 
+use crate::directory::CustomerProfile;
 use crate::escalation::Notification;
 use crate::guard::{Draft, DraftId, GuardVerdict};
 use crate::model::{
@@ -202,6 +203,14 @@ pub enum EventPayload {
         supervisor: AgentId,
         /// What to change.
         comment: String,
+    },
+    /// What the customer directory knows about a customer was attached
+    /// (recorded, so replay never asks the directory again).
+    CustomerProfileAttached {
+        /// The customer.
+        customer: CustomerId,
+        /// The profile as looked up.
+        profile: Box<CustomerProfile>,
     },
     /// Crisis mode was switched on or off (by an input, or automatically).
     CrisisModeChanged {
@@ -444,6 +453,7 @@ impl EventPayload {
             EventPayload::DraftApproved { .. } => "draft_approved",
             EventPayload::DraftRejected { .. } => "draft_rejected",
             EventPayload::CrisisModeChanged { .. } => "crisis_mode_changed",
+            EventPayload::CustomerProfileAttached { .. } => "customer_profile_attached",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Inputs: everything that can happen to a desk, as the engine is told it.
 
 use super::TransferTarget;
+use crate::directory::CustomerProfile;
 use crate::guard::{ApprovalDecision, DraftId};
 use crate::model::{
     Agent, AgentId, Attachment, Classification, CloseReason, ConversationId, Identity,
@@ -153,6 +154,16 @@ pub enum Input {
         supervisor: AgentId,
         /// Approve or reject.
         decision: ApprovalDecision,
+    },
+    /// Attach what the customer directory returned for an identity (the
+    /// runtime looks it up when a conversation opens). The customer's name,
+    /// tier and language are updated; their active conversations may change
+    /// priority (see [`ProfilePriority`](super::ProfilePriority)) and SLA policy.
+    AttachProfile {
+        /// The identity looked up.
+        identity: Identity,
+        /// What the directory returned.
+        profile: CustomerProfile,
     },
     /// Switch crisis mode on or off (the guard then blocks humour,
     /// celebration and promotion on public posts).

@@ -39,7 +39,7 @@ mod state;
 
 pub use config::{
     ChannelSettings, Classifier, ClassifyContext, EngineConfig, GuardSetup, PassThroughClassifier,
-    ThreadingPolicy,
+    ProfilePriority, ThreadingPolicy,
 };
 pub use error::EngineError;
 pub use event::{

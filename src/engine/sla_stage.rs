@@ -162,6 +162,19 @@ pub(super) fn reactions(
     if config.sla.is_none() {
         return;
     }
+    if let EventPayload::CustomerProfileAttached { customer, .. } = payload {
+        // A new tier may select another policy for every active conversation.
+        if let Some(c) = state.customers.get(customer) {
+            for id in &c.conversations {
+                if let Some(record) = state.conversations.get(id) {
+                    if record.conversation.status.is_active() {
+                        reselect(config, state, record, now, out);
+                    }
+                }
+            }
+        }
+        return;
+    }
     let Some(id) = payload.conversation() else {
         return;
     };
@@ -277,39 +290,50 @@ pub(super) fn reactions(
             }
         }
         EventPayload::PriorityChanged { .. } | EventPayload::TagAdded { .. } => {
-            let (Some(sla), Some(policy)) =
-                (record.sla.as_ref(), policy_for(config, state, record))
-            else {
-                return;
-            };
-            if policy.name != sla.policy {
-                out.push(EventPayload::SlaPolicyChanged {
-                    conversation: id,
-                    from: sla.policy.clone(),
-                    to: policy.name.clone(),
-                });
-            }
-            for clock in sla.clocks.iter().filter(|c| c.is_open()) {
-                let clock = catch_up(id, clock, now, out);
-                match policy.budget(clock.target, conversation.priority) {
-                    Some(budget) if budget == clock.budget_secs && policy.name == sla.policy => {}
-                    Some(budget) => {
-                        if let Ok(rebudgeted) =
-                            clock.rebudgeted(now, budget, policy.warning, &policy.calendar)
-                        {
-                            change(record, ClockChange::Rebudgeted, rebudgeted, out);
-                        }
-                    }
-                    None => change(
-                        record,
-                        ClockChange::Stopped,
-                        clock.stopped(now, &policy.calendar),
-                        out,
-                    ),
-                }
-            }
+            reselect(config, state, record, now, out);
         }
         _ => {}
+    }
+}
+
+/// Selects the policy again (priority, tags or tier changed) and re-budgets
+/// the open clocks from their original start.
+fn reselect(
+    config: &EngineConfig,
+    state: &EngineState,
+    record: &ConversationRecord,
+    now: DateTime<Utc>,
+    out: &mut Vec<EventPayload>,
+) {
+    let id = record.conversation.id;
+    let (Some(sla), Some(policy)) = (record.sla.as_ref(), policy_for(config, state, record)) else {
+        return;
+    };
+    if policy.name != sla.policy {
+        out.push(EventPayload::SlaPolicyChanged {
+            conversation: id,
+            from: sla.policy.clone(),
+            to: policy.name.clone(),
+        });
+    }
+    for clock in sla.clocks.iter().filter(|c| c.is_open()) {
+        let clock = catch_up(id, clock, now, out);
+        match policy.budget(clock.target, record.conversation.priority) {
+            Some(budget) if budget == clock.budget_secs && policy.name == sla.policy => {}
+            Some(budget) => {
+                if let Ok(rebudgeted) =
+                    clock.rebudgeted(now, budget, policy.warning, &policy.calendar)
+                {
+                    change(record, ClockChange::Rebudgeted, rebudgeted, out);
+                }
+            }
+            None => change(
+                record,
+                ClockChange::Stopped,
+                clock.stopped(now, &policy.calendar),
+                out,
+            ),
+        }
     }
 }
 

@@ -762,6 +762,17 @@ impl EngineState {
                 self.drafts.remove(draft);
             }
             EventPayload::CrisisModeChanged { active } => self.crisis = *active,
+            EventPayload::CustomerProfileAttached { customer, profile } => {
+                if let Some(c) = self.customers.get_mut(customer) {
+                    c.tier = profile.tier;
+                    if profile.name.is_some() {
+                        c.name.clone_from(&profile.name);
+                    }
+                    if profile.preferred_language.is_some() {
+                        c.language = profile.preferred_language;
+                    }
+                }
+            }
             EventPayload::SlaClockStarted { conversation, .. }
             | EventPayload::SlaClockChanged { conversation, .. }
             | EventPayload::SlaPolicyChanged { conversation, .. }

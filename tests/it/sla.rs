@@ -412,3 +412,73 @@ fn attainment_per_policy_channel_and_language_is_folded_from_the_engine_events()
         (3, 1, 2, 1)
     );
 }
+
+#[test]
+fn a_profile_with_a_flight_departing_soon_raises_priority_and_tightens_the_clock() {
+    use caredesk::directory::{Booking, CustomerProfile, Flight};
+    let make = || {
+        config_with_sla().with_profile_priority(ProfilePriority {
+            by_tier: [(Tier::Platinum, Priority::High)].into_iter().collect(),
+            departing_within: Some((Duration::hours(6), Priority::Urgent)),
+        })
+    };
+    let mut desk = TestDesk::new(make, at("2026-11-23T08:00:00Z"));
+    let id = opened(
+        &desk
+            .handle(inbound(
+                tweet("1", "@anna", "my booking?", desk.now()),
+                None,
+            ))
+            .unwrap(),
+    );
+    desk.advance(Duration::minutes(5));
+    let mut profile = CustomerProfile::new();
+    profile.name = Some("Anna".into());
+    profile.tier = Tier::Gold;
+    profile.bookings.push(Booking {
+        record_locator: "X7KQ2P".into(),
+        flights: vec![Flight {
+            number: "KL1143".into(),
+            origin: "AMS".into(),
+            destination: "OSL".into(),
+            departure: at("2026-11-23T11:00:00Z"),
+        }],
+    });
+    let events = desk
+        .handle(Input::AttachProfile {
+            identity: Identity::new(ChannelKind::X, "@anna"),
+            profile,
+        })
+        .unwrap();
+    let names: Vec<_> = events.iter().map(|e| e.payload.name()).collect();
+    assert_eq!(
+        &names[..2],
+        ["customer_profile_attached", "priority_changed"]
+    );
+    let c = desk.engine().conversation(id).unwrap().conversation;
+    assert_eq!(c.priority, Priority::Urgent);
+    assert_eq!(
+        desk.engine().customer(c.customer).unwrap().name.as_deref(),
+        Some("Anna")
+    );
+    let clock = desk
+        .engine()
+        .sla(id)
+        .unwrap()
+        .clock(SlaTarget::FirstResponse)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        clock.deadline,
+        Some(at("2026-11-23T08:15:00Z")),
+        "urgent: 15 minutes from the original start"
+    );
+    assert!(matches!(
+        desk.handle(Input::AttachProfile {
+            identity: Identity::new(ChannelKind::X, "@nobody"),
+            profile: CustomerProfile::new()
+        }),
+        Err(EngineError::UnknownIdentity(_))
+    ));
+    desk.check_replay().unwrap();
+}
