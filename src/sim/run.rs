@@ -249,6 +249,10 @@ impl Simulation {
                     return Err(SimError::InvalidConfig("weeks must be at least 1"));
                 }
                 let end = i64::from(desk.weeks) * 168 * HOUR;
+                if let Some(policies) = reference_sla(promise) {
+                    engine_config = engine_config.with_sla(policies);
+                }
+                engine_config = engine_config.with_escalation(reference_escalation());
                 let workload = Box::new(ReferenceWorkload::new(&desk, start));
                 let (agents, capacity) = (desk.agents, desk.capacity);
                 (
@@ -1006,7 +1010,7 @@ impl Simulation {
                     }
                 }
                 other => {
-                    if other.name().starts_with("escalat") {
+                    if matches!(other, EventPayload::EscalationFired { .. }) {
                         if let Some(track) = other.conversation().and_then(|c| self.tracks.get(&c))
                         {
                             let (language, channel, arrival) = (
@@ -1249,4 +1253,45 @@ impl RecordValid for ResponseTimeHistogram {
         // negative or non-finite, so nothing is dropped here.
         let _ = self.record_seconds(seconds.max(0.0));
     }
+}
+
+/// The reference desk's promise as an SLA policy: first and next response
+/// within the promise, day and night.
+fn reference_sla(promise: Duration) -> Option<crate::sla::SlaPolicies> {
+    use crate::sla::{SlaPolicy, SlaTarget, TargetSet};
+    let minutes = u64::try_from(promise.num_minutes()).unwrap_or(60).max(1);
+    let policy = SlaPolicy::around_the_clock(
+        "promise",
+        TargetSet::default()
+            .with_minutes(SlaTarget::FirstResponse, minutes)
+            .with_minutes(SlaTarget::NextResponse, minutes),
+    );
+    // A single always-open policy is always valid.
+    crate::sla::SlaPolicies::single(policy).ok()
+}
+
+/// The reference desk's escalation rules: a customer who writes three times
+/// within an hour without an answer jumps the queue and a supervisor hears of
+/// it; a first response about to break the promise raises the priority.
+fn reference_escalation() -> crate::escalation::EscalationRules {
+    use crate::escalation::{
+        Action, Condition, EscalationRule, EscalationRules, SlaStage, SlaTarget,
+    };
+    use crate::model::Priority;
+    let rules = vec![
+        EscalationRule::new(
+            "promise-at-risk",
+            Condition::sla(SlaTarget::FirstResponse, SlaStage::Warning),
+        )
+        .then(Action::RaisePriorityTo(Priority::High)),
+        EscalationRule::new(
+            "three-unanswered",
+            Condition::repeat_contacts(3, Duration::minutes(60)),
+        )
+        .then(Action::RaisePriorityTo(Priority::Urgent))
+        .then(Action::Notify {
+            message: "customer wrote three times within an hour without an answer".into(),
+        }),
+    ];
+    EscalationRules::new(rules).unwrap_or_default()
 }
