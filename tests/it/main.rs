@@ -8,6 +8,8 @@ mod language;
 mod sentiment;
 mod staffing;
 mod stats;
+#[cfg(feature = "sqlite")]
+mod store_sqlite;
 mod support;
 mod text_pii;
 mod traits;
