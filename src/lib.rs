@@ -113,6 +113,8 @@
 
 pub mod calendar;
 pub mod channel;
+#[cfg(feature = "runtime")]
+pub mod desk;
 pub mod engine;
 pub mod model;
 pub mod routing;

@@ -1,6 +1,8 @@
 //! caredesk's integration tests: one binary, one module per area.
 
 mod calendar;
+#[cfg(feature = "runtime")]
+mod desk;
 mod engine_lifecycle;
 mod engine_replay;
 mod events;
