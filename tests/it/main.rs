@@ -1,6 +1,8 @@
 //! caredesk's integration tests: one binary, one module per area.
 
 mod calendar;
+#[cfg(all(feature = "sqlite", feature = "runtime"))]
+mod crash;
 #[cfg(feature = "runtime")]
 mod desk;
 mod engine_lifecycle;
