@@ -44,7 +44,7 @@ fn presence(tenant: TenantId, seq: u64) -> Event {
 
 /// Appends `rounds` one-event batches from each of 512 writers, all in
 /// flight at once; returns events per second.
-fn grouped(store: &SqliteEventStore, next: &mut [u64], rounds: usize) -> f64 {
+fn grouped(store: &SqliteEventStore, next: &mut [u64], rounds: usize, per_append: u64) -> f64 {
     let began = Instant::now();
     let mut events = 0;
     for _ in 0..rounds {
@@ -56,7 +56,7 @@ fn grouped(store: &SqliteEventStore, next: &mut [u64], rounds: usize) -> f64 {
                 seq - 1,
                 AppendBatch {
                     idempotency_key: IdempotencyKey::new(format!("g{seq}")),
-                    events: vec![presence(t, seq)],
+                    events: (seq..seq + per_append).map(|s| presence(t, s)).collect(),
                 },
             )
         });
@@ -64,9 +64,9 @@ fn grouped(store: &SqliteEventStore, next: &mut [u64], rounds: usize) -> f64 {
             outcome.expect("append");
         }
         for n in next.iter_mut() {
-            *n += 1;
+            *n += per_append;
         }
-        events += WRITERS as usize;
+        events += (WRITERS as u64 * per_append) as usize;
     }
     events as f64 / began.elapsed().as_secs_f64()
 }
@@ -278,8 +278,9 @@ fn figures() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteEventStore::open(dir.path().join("g.db")).expect("open");
     let mut next = vec![0u64; WRITERS as usize];
-    grouped(&store, &mut next, 20);
-    let group_rate = grouped(&store, &mut next, 100);
+    grouped(&store, &mut next, 20, 1);
+    let group_rate = grouped(&store, &mut next, 100, 1);
+    let batch_rate = grouped(&store, &mut next, 50, 8);
     let base = SqliteEventStore::open_with(
         dir.path().join("s.db"),
         SqliteOptions::default().with_max_group(1),
@@ -289,9 +290,11 @@ fn figures() {
     single(&base, &mut seq, 20);
     let single_rate = single(&base, &mut seq, 1_000);
     eprintln!(
-        "store: durable appends (synchronous=FULL): group commit, 512 writers: {group_rate:.0} events/s; \
-         one event per transaction: {single_rate:.0} events/s; ratio {:.1}x",
-        group_rate / single_rate
+        "store: durable appends (synchronous=FULL): group commit, 512 writers x 1 event: {group_rate:.0} events/s \
+         (ratio {:.1}x); 512 writers x 8-event batches: {batch_rate:.0} events/s (ratio {:.1}x); \
+         baseline one event per transaction: {single_rate:.0} events/s",
+        group_rate / single_rate,
+        batch_rate / single_rate
     );
 }
 
@@ -303,7 +306,7 @@ fn main() {
     let store = SqliteEventStore::open(dir.path().join("c.db")).expect("open");
     let mut next = vec![0u64; WRITERS as usize];
     criterion.bench_function("sqlite append, 512 writers x 1 event (group commit)", |b| {
-        b.iter(|| grouped(&store, &mut next, 1))
+        b.iter(|| grouped(&store, &mut next, 1, 1))
     });
     let base = SqliteEventStore::open_with(
         dir.path().join("d.db"),
