@@ -95,6 +95,10 @@ pub struct SqliteOptions {
     /// Most appends committed in one transaction (default 1024; 1 turns group
     /// commit off, which is only useful as a baseline).
     pub max_group: usize,
+    /// A cap on the database size in pages (`PRAGMA max_page_count`; `None`:
+    /// SQLite's default). Appends past it fail with [`StoreError::DiskFull`],
+    /// as on a full disk: use it to keep a desk within a quota.
+    pub max_pages: Option<u32>,
 }
 
 impl Default for SqliteOptions {
@@ -102,6 +106,7 @@ impl Default for SqliteOptions {
         SqliteOptions {
             synchronous: Synchronous::Full,
             max_group: 1024,
+            max_pages: None,
         }
     }
 }
@@ -111,6 +116,13 @@ impl SqliteOptions {
     #[must_use]
     pub fn with_synchronous(mut self, synchronous: Synchronous) -> Self {
         self.synchronous = synchronous;
+        self
+    }
+
+    /// Caps the database size in pages (see [`SqliteOptions::max_pages`]).
+    #[must_use]
+    pub fn with_max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = Some(pages);
         self
     }
 
@@ -247,6 +259,11 @@ impl SqliteEventStore {
         let writer_conn = Connection::open(&path).map_err(map_err)?;
         configure(&writer_conn, options.synchronous)?;
         migrate(&writer_conn)?;
+        if let Some(pages) = options.max_pages {
+            writer_conn
+                .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+                .map_err(map_err)?;
+        }
         let reader_conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,

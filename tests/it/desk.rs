@@ -356,3 +356,56 @@ async fn after_shutdown_the_handle_reports_stopped() {
         Err(DeskError::Stopped)
     ));
 }
+
+#[cfg(feature = "sqlite")]
+#[tokio::test]
+async fn when_an_append_fails_the_caller_gets_the_store_error_and_the_engine_matches_the_store() {
+    use caredesk::store::sqlite::{SqliteEventStore, SqliteOptions};
+    use caredesk::store::StoreError;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    drop(SqliteEventStore::open(&path).unwrap());
+    let sqlite =
+        SqliteEventStore::open_with(&path, SqliteOptions::default().with_max_pages(14)).unwrap();
+    let store: Arc<dyn EventStore> = Arc::new(sqlite);
+    let channel: Arc<dyn Channel> = x_channel();
+    let clock = Arc::new(TokioClock::starting_at(at("2026-11-23T10:00:00Z")));
+    let (desk, task) = Desk::start(
+        config,
+        store.clone(),
+        vec![channel],
+        clock,
+        DeskConfig::default(),
+    )
+    .await
+    .unwrap();
+    let now = at("2026-11-23T10:00:00Z");
+    let mut failed_at = None;
+    for n in 0..5_000 {
+        match desk
+            .ingest(tweet(
+                &format!("t{n}"),
+                &format!("@c{n}"),
+                "where is my bag?",
+                now,
+            ))
+            .await
+        {
+            Ok(_) => {}
+            Err(DeskError::Store(StoreError::DiskFull)) => {
+                failed_at = Some(n);
+                break;
+            }
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+    let failed_at = failed_at.expect("the quota is reached");
+    assert!(failed_at > 0);
+    // The desk rebuilt its engine from the store: nothing unpersisted remains.
+    let status = desk.status().await.unwrap();
+    assert_eq!(status.last_seq, store.last_seq(TENANT).await.unwrap());
+    let replayed = Engine::replay(config(), read_all(&*store, TENANT, 1).await.unwrap()).unwrap();
+    assert_eq!(replayed.conversation_count(), failed_at);
+    desk.shutdown().await.unwrap();
+    task.await.unwrap().unwrap();
+}

@@ -455,3 +455,30 @@ fn erase_rewrites_matching_events_drops_snapshots_and_leaves_no_trace_in_the_fil
         "erased text still in the database file or WAL"
     );
 }
+
+#[test]
+fn a_full_disk_is_reported_as_disk_full_and_writes_nothing_of_the_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    drop(SqliteEventStore::open(&path).unwrap());
+    let store =
+        SqliteEventStore::open_with(&path, SqliteOptions::default().with_max_pages(12)).unwrap();
+    let mut last = 0;
+    let error = loop {
+        let events = (last + 1..=last + 50)
+            .map(|s| presence_event(TENANT, s, s.into()))
+            .collect();
+        match block_on(store.append(TENANT, last, batch(&format!("k{last}"), events))) {
+            Ok(outcome) => last = outcome.last_seq,
+            Err(error) => break error,
+        }
+        assert!(last < 100_000, "the cap never bit");
+    };
+    assert_eq!(error, StoreError::DiskFull);
+    assert!(last > 0);
+    assert_eq!(block_on(store.last_seq(TENANT)).unwrap(), last);
+    assert_eq!(
+        block_on(read_all(&store, TENANT, 1)).unwrap().len() as u64,
+        last
+    );
+}
