@@ -43,8 +43,7 @@ pub use outbox::RetryPolicy;
 
 use crate::channel::{Channel, ChannelError, DeliveryReceipt};
 use crate::engine::{
-    DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, Event, EventPayload, Input,
-    CURRENT_SCHEMA,
+    DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, Event, Input, CURRENT_SCHEMA,
 };
 use crate::model::{
     ChannelRef, Classification, ConversationId, InboundMessage, OutboundId, OutboundMessage,
@@ -895,12 +894,4 @@ async fn sleep_until_opt(at: Option<Instant>) {
 
 fn _assert_send(desk: Desk) -> impl Send {
     desk.run(mpsc::channel(1).1)
-}
-
-/// Whether an event is a requested send (for callers following the log).
-pub fn requested_send(event: &Event) -> Option<&OutboundMessage> {
-    match &event.payload {
-        EventPayload::ReplyRequested { outbound, .. } => Some(outbound),
-        _ => None,
-    }
 }
