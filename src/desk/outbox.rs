@@ -145,7 +145,7 @@ impl Outbox {
     pub(crate) fn observe(&mut self, events: &[Event]) {
         for event in events {
             match &event.payload {
-                EventPayload::ReplyRequested { outbound, .. } => self.insert(outbound.clone()),
+                EventPayload::ReplyRequested { outbound, .. } => self.insert((**outbound).clone()),
                 EventPayload::DeliverySucceeded { outbound, .. } => {
                     self.entries.remove(outbound);
                 }

@@ -5,16 +5,23 @@ mod calendar;
 mod crash;
 #[cfg(feature = "runtime")]
 mod desk;
+mod directory;
 mod engine_lifecycle;
 mod engine_replay;
+mod escalation;
+mod escalation_engine;
 mod events;
+mod guard;
 mod language;
 mod sentiment;
+mod sim;
+mod sla;
 mod staffing;
 mod stats;
 #[cfg(feature = "sqlite")]
 mod store_sqlite;
 mod support;
+mod template;
 mod text_pii;
 mod traits;
 mod triage;
