@@ -118,6 +118,8 @@
 
 pub mod calendar;
 pub mod channel;
+#[cfg(feature = "runtime")]
+pub mod desk;
 pub mod directory;
 pub mod engine;
 pub mod escalation;

@@ -10,6 +10,8 @@
 //! must pass [`conformance::run`].
 
 pub mod conformance;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 use crate::engine::Event;
 use crate::model::TenantId;

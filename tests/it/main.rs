@@ -1,6 +1,10 @@
 //! caredesk's integration tests: one binary, one module per area.
 
 mod calendar;
+#[cfg(all(feature = "sqlite", feature = "runtime"))]
+mod crash;
+#[cfg(feature = "runtime")]
+mod desk;
 mod directory;
 mod engine_lifecycle;
 mod engine_replay;
@@ -15,6 +19,8 @@ mod sim;
 mod sla;
 mod staffing;
 mod stats;
+#[cfg(feature = "sqlite")]
+mod store_sqlite;
 mod support;
 mod template;
 mod text_pii;

@@ -1,0 +1,897 @@
+//! The async runtime around the engine (feature `runtime`): ingest, persist,
+//! send, timers.
+//!
+//! A [`Desk`] is one tokio task that owns one tenant's [`Engine`], its
+//! [`EventStore`], its [`Channel`]s and a [`Clock`]. Everything reaches it
+//! over a bounded queue through a cloneable [`DeskHandle`], so a surge meets
+//! backpressure instead of growing memory. The task
+//!
+//! 1. takes every queued input (up to [`DeskConfig::max_batch`]), hands each
+//!    to the engine with the clock's time, and appends all their events in
+//!    one durable append (the runtime's own group commit); only then does it
+//!    answer the callers, so an acknowledged inbound message is on disk;
+//! 2. sends every reply the engine requested (`reply_requested`) through the
+//!    channel of its brand account, at most [`DeskConfig::max_in_flight`] at a
+//!    time and within the account's rate limit
+//!    ([`Capabilities::rate_limit_per_minute`](crate::model::Capabilities), a
+//!    token bucket), and records the outcome as an
+//!    [`Input::DeliveryReport`]. Transient failures are recorded and retried
+//!    with exponential backoff and seeded jitter ([`RetryPolicy`]); permanent
+//!    ones are recorded as `Failed { permanent: true }` and not retried. A
+//!    send's [`OutboundId`] is its idempotency key at the channel, so a send
+//!    retried after a crash is not delivered twice;
+//! 3. sleeps until the engine's [`Engine::next_deadline`] and sends it an
+//!    [`Input::Tick`];
+//! 4. saves a [`DeskSnapshot`] (engine state and owed sends) every
+//!    [`DeskConfig::snapshot_every`] events; a start loads the latest one and
+//!    replays only the tail.
+//!
+//! If an append fails, the engine has moved ahead of the store: the desk
+//! rebuilds it from the store (so memory never holds what disk does not)
+//! and answers the callers of that batch with the error.
+//!
+//! Observability: `tracing` spans `desk.ingest`, `desk.persist` and
+//! `desk.send`, and `metrics` counters `caredesk_inbound_total`,
+//! `caredesk_inbound_duplicates_total`, `caredesk_events_persisted_total`,
+//! `caredesk_sends_total` (label `outcome`), `caredesk_snapshots_total`.
+
+mod clock;
+mod outbox;
+
+pub use clock::{Clock, ManualClock, SystemClock, TokioClock};
+pub use outbox::RetryPolicy;
+
+use crate::channel::{Channel, ChannelError, DeliveryReceipt};
+use crate::engine::{
+    DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, Event, Input, CURRENT_SCHEMA,
+};
+use crate::model::{
+    ChannelRef, Classification, ConversationId, InboundMessage, OutboundId, OutboundMessage,
+};
+use crate::store::{read_all, AppendBatch, EventStore, IdempotencyKey, Snapshot, StoreError};
+use chrono::{DateTime, Utc};
+use outbox::{Backoff, Outbox, TokenBucket};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+/// Settings of a [`Desk`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskConfig {
+    /// Inputs that may wait in the queue before callers are made to wait.
+    pub queue_capacity: usize,
+    /// Most inputs handled and appended together.
+    pub max_batch: usize,
+    /// Most sends in flight at once.
+    pub max_in_flight: usize,
+    /// Save a snapshot every this many events (0: never).
+    pub snapshot_every: u64,
+    /// How failed sends are retried.
+    pub retry: RetryPolicy,
+    /// How long shutdown waits for sends in flight.
+    pub drain_timeout: Duration,
+}
+
+impl Default for DeskConfig {
+    /// Queue of 1,024, batches of up to 256 inputs, 32 sends in flight, a
+    /// snapshot every 10,000 events, default retries, 10 s drain.
+    fn default() -> Self {
+        DeskConfig {
+            queue_capacity: 1024,
+            max_batch: 256,
+            max_in_flight: 32,
+            snapshot_every: 10_000,
+            retry: RetryPolicy::default(),
+            drain_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why the desk could not do what was asked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeskError {
+    /// The engine refused the input; nothing was recorded. Fix the input.
+    #[error("refused: {0}")]
+    Refused(#[from] EngineError),
+    /// The store failed; nothing of the batch was acknowledged and the
+    /// engine was rebuilt from the store. Retry later (the input is
+    /// idempotent for inbound messages).
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The stored log could not be replayed at start (or after a failed
+    /// append): the log does not fit the configuration.
+    #[error("replay: {0}")]
+    Replay(EngineError),
+    /// The desk has shut down or is shutting down: it accepts nothing more.
+    #[error("the desk has stopped")]
+    Stopped,
+}
+
+/// What [`DeskHandle::ingest`] recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestReceipt {
+    /// The conversation the message joined (for a duplicate: the one that
+    /// holds the original).
+    pub conversation: Option<ConversationId>,
+    /// Whether the message had been accepted before (nothing new recorded).
+    pub duplicate: bool,
+    /// The events recorded for it, now durable (empty for a duplicate).
+    pub events: Vec<Event>,
+}
+
+/// What a desk is doing, from [`DeskHandle::status`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeskStatus {
+    /// The sequence number of the last event persisted.
+    pub last_seq: u64,
+    /// Sends owed (including those in flight).
+    pub outbox: usize,
+    /// Sends in flight now.
+    pub in_flight: usize,
+}
+
+/// The desk's snapshot: the engine state and the sends still owed, so a
+/// start needs only the events after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeskSnapshot {
+    /// The engine's state.
+    pub engine: EngineState,
+    /// Requested sends not yet delivered or failed for good.
+    pub outbox: Vec<OutboundMessage>,
+}
+
+#[derive(Serialize)]
+struct DeskSnapshotRef<'a> {
+    engine: &'a EngineState,
+    outbox: Vec<OutboundMessage>,
+}
+
+enum Command {
+    Ingest {
+        message: Box<InboundMessage>,
+        classification: Option<Classification>,
+        answer: oneshot::Sender<Result<IngestReceipt, DeskError>>,
+    },
+    Submit {
+        input: Box<Input>,
+        answer: oneshot::Sender<Result<Vec<Event>, DeskError>>,
+    },
+    Status {
+        answer: oneshot::Sender<DeskStatus>,
+    },
+    Shutdown {
+        answer: oneshot::Sender<()>,
+    },
+}
+
+/// A cloneable way in to a running [`Desk`].
+#[derive(Debug, Clone)]
+pub struct DeskHandle {
+    commands: mpsc::Sender<Command>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Command::Ingest { .. } => "Ingest",
+            Command::Submit { .. } => "Submit",
+            Command::Status { .. } => "Status",
+            Command::Shutdown { .. } => "Shutdown",
+        })
+    }
+}
+
+impl DeskHandle {
+    async fn call<T>(
+        &self,
+        command: Command,
+        reply: oneshot::Receiver<Result<T, DeskError>>,
+    ) -> Result<T, DeskError> {
+        self.commands
+            .send(command)
+            .await
+            .map_err(|_| DeskError::Stopped)?;
+        reply.await.map_err(|_| DeskError::Stopped)?
+    }
+
+    /// Records an inbound message and returns once its events are durable.
+    /// A message accepted before returns `Ok` with `duplicate: true`.
+    ///
+    /// # Errors
+    /// [`DeskError::Refused`] for a message the engine refuses (unknown
+    /// channel, empty), [`DeskError::Store`] when it could not be persisted
+    /// (retry), [`DeskError::Stopped`].
+    pub async fn ingest(&self, message: InboundMessage) -> Result<IngestReceipt, DeskError> {
+        self.ingest_classified(message, None).await
+    }
+
+    /// As [`DeskHandle::ingest`], with triage's verdict given by the caller.
+    ///
+    /// # Errors
+    /// As [`DeskHandle::ingest`].
+    pub async fn ingest_classified(
+        &self,
+        message: InboundMessage,
+        classification: Option<Classification>,
+    ) -> Result<IngestReceipt, DeskError> {
+        let span = tracing::debug_span!("desk.ingest", channel = %message.channel, external_id = %message.external_id);
+        let (answer, reply) = oneshot::channel();
+        self.call(
+            Command::Ingest {
+                message: Box::new(message),
+                classification,
+                answer,
+            },
+            reply,
+        )
+        .instrument(span)
+        .await
+    }
+
+    /// Hands any other input to the engine (a reply, a status change, an
+    /// agent's presence) and returns its events once they are durable.
+    ///
+    /// # Errors
+    /// As [`DeskHandle::ingest`].
+    pub async fn submit(&self, input: Input) -> Result<Vec<Event>, DeskError> {
+        let (answer, reply) = oneshot::channel();
+        self.call(
+            Command::Submit {
+                input: Box::new(input),
+                answer,
+            },
+            reply,
+        )
+        .await
+    }
+
+    /// Sends the engine a tick now (after moving a [`ManualClock`]).
+    ///
+    /// # Errors
+    /// As [`DeskHandle::submit`].
+    pub async fn tick(&self) -> Result<Vec<Event>, DeskError> {
+        self.submit(Input::Tick).await
+    }
+
+    /// What the desk is doing.
+    ///
+    /// # Errors
+    /// [`DeskError::Stopped`].
+    pub async fn status(&self) -> Result<DeskStatus, DeskError> {
+        let (answer, reply) = oneshot::channel();
+        self.commands
+            .send(Command::Status { answer })
+            .await
+            .map_err(|_| DeskError::Stopped)?;
+        reply.await.map_err(|_| DeskError::Stopped)
+    }
+
+    /// Stops the desk gracefully: it accepts nothing more, handles what is
+    /// queued, waits (up to [`DeskConfig::drain_timeout`]) for sends in
+    /// flight and records them, saves a snapshot and releases the store.
+    /// Sends still owed are retried at the next start.
+    ///
+    /// # Errors
+    /// [`DeskError::Stopped`] if it had already stopped.
+    pub async fn shutdown(&self) -> Result<(), DeskError> {
+        let (answer, reply) = oneshot::channel();
+        self.commands
+            .send(Command::Shutdown { answer })
+            .await
+            .map_err(|_| DeskError::Stopped)?;
+        reply.await.map_err(|_| DeskError::Stopped)
+    }
+}
+
+type SendResult = (OutboundId, Result<DeliveryReceipt, ChannelError>);
+
+/// One tenant's running desk; see the [module documentation](self).
+///
+/// ```
+/// use caredesk::channel::{Channel, MemoryChannel};
+/// use caredesk::desk::{Desk, DeskConfig, TokioClock};
+/// use caredesk::engine::EngineConfig;
+/// use caredesk::model::*;
+/// use caredesk::store::{EventStore, MemoryEventStore};
+/// use std::sync::Arc;
+/// let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+/// runtime.block_on(async {
+///     let x = ChannelRef::new(ChannelKind::X, "@KLM");
+///     let tenant = TenantId::from_uuid(uuid::Uuid::from_u128(1));
+///     let make_config = { let x = x.clone(); move || EngineConfig::new(tenant).with_channel(x.clone(), None) };
+///     let store: Arc<dyn EventStore> = Arc::new(MemoryEventStore::new());
+///     let channel: Arc<dyn Channel> = Arc::new(MemoryChannel::new(x.clone()));
+///     let clock = Arc::new(TokioClock::starting_at("2026-11-23T10:00:00Z".parse()?));
+///     let (desk, task) = Desk::start(make_config, store.clone(), vec![channel], clock, DeskConfig::default()).await?;
+///     let message = InboundMessage::new(x, "1", Identity::new(ChannelKind::X, "@anna"),
+///         Visibility::Public, "@KLM where is my bag?", "2026-11-23T10:00:00Z".parse()?);
+///     let receipt = desk.ingest(message).await?;
+///     assert!(!receipt.duplicate);
+///     assert_eq!(store.last_seq(tenant).await?, receipt.events.len() as u64);
+///     desk.shutdown().await?;
+///     task.await??;
+///     Ok::<(), Box<dyn std::error::Error>>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Desk {
+    make_config: Box<dyn Fn() -> EngineConfig + Send + Sync>,
+    engine: Engine,
+    store: Arc<dyn EventStore>,
+    channels: BTreeMap<ChannelRef, Arc<dyn Channel>>,
+    buckets: BTreeMap<ChannelRef, TokenBucket>,
+    clock: Arc<dyn Clock>,
+    config: DeskConfig,
+    outbox: Outbox,
+    backoff: Backoff,
+    last_snapshot: u64,
+    results_tx: mpsc::Sender<SendResult>,
+    results_rx: mpsc::Receiver<SendResult>,
+}
+
+impl std::fmt::Debug for Desk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desk")
+            .field("tenant", &self.engine.config().tenant)
+            .field("last_seq", &self.engine.last_seq())
+            .field("outbox", &self.outbox.entries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An input waiting for its events to be persisted, and who to tell.
+enum Waiting {
+    Ingest(
+        oneshot::Sender<Result<IngestReceipt, DeskError>>,
+        IngestReceipt,
+    ),
+    Submit(oneshot::Sender<Result<Vec<Event>, DeskError>>),
+    Internal,
+}
+
+/// Loads an engine and its owed sends: the latest desk snapshot plus the
+/// tail, or a full replay when there is no usable snapshot.
+async fn load(
+    make_config: &(dyn Fn() -> EngineConfig + Send + Sync),
+    store: &dyn EventStore,
+) -> Result<(Engine, Outbox, u64), DeskError> {
+    let config = make_config();
+    let tenant = config.tenant;
+    let snapshot = store.load_latest_snapshot(tenant).await?;
+    let decoded = snapshot.and_then(|snapshot| {
+        match serde_json::from_slice::<DeskSnapshot>(&snapshot.state) {
+            Ok(state) => Some((snapshot.seq, state)),
+            Err(error) => {
+                tracing::warn!(seq = snapshot.seq, %error, "snapshot is not a desk snapshot; replaying the whole log");
+                None
+            }
+        }
+    });
+    let (mut engine, mut outbox, snapshot_seq) = match decoded {
+        Some((seq, state)) => (
+            Engine::from_snapshot(config, state.engine, std::iter::empty())
+                .map_err(DeskError::Replay)?,
+            Outbox::from_messages(state.outbox),
+            seq,
+        ),
+        None => (Engine::new(config), Outbox::default(), 0),
+    };
+    let tail = read_all(store, tenant, engine.last_seq() + 1).await?;
+    outbox.observe(&tail);
+    engine.apply_all(tail).map_err(DeskError::Replay)?;
+    Ok((engine, outbox, snapshot_seq))
+}
+
+impl Desk {
+    /// Loads the tenant's desk from the store (latest snapshot + tail) and
+    /// starts its task on the current tokio runtime. `make_config` builds
+    /// the engine configuration (again, if the desk must rebuild its engine
+    /// after a failed append); `channels` are the brand accounts that send.
+    ///
+    /// # Errors
+    /// [`DeskError::Store`] when the log cannot be read,
+    /// [`DeskError::Replay`] when it does not fit the configuration.
+    pub async fn start(
+        make_config: impl Fn() -> EngineConfig + Send + Sync + 'static,
+        store: Arc<dyn EventStore>,
+        channels: Vec<Arc<dyn Channel>>,
+        clock: Arc<dyn Clock>,
+        config: DeskConfig,
+    ) -> Result<
+        (
+            DeskHandle,
+            tokio::task::JoinHandle<Result<DeskStatus, DeskError>>,
+        ),
+        DeskError,
+    > {
+        let make_config: Box<dyn Fn() -> EngineConfig + Send + Sync> = Box::new(make_config);
+        let (engine, outbox, last_snapshot) = load(&*make_config, &*store).await?;
+        let now = Instant::now();
+        let mut buckets = BTreeMap::new();
+        let mut by_ref = BTreeMap::new();
+        for channel in channels {
+            if let Some(limit) = channel.capabilities().rate_limit_per_minute {
+                buckets.insert(
+                    channel.channel().clone(),
+                    TokenBucket::per_minute(limit, now),
+                );
+            }
+            by_ref.insert(channel.channel().clone(), channel);
+        }
+        let (commands_tx, commands_rx) = mpsc::channel(config.queue_capacity.max(1));
+        let (results_tx, results_rx) = mpsc::channel(config.max_in_flight.max(1));
+        let desk = Desk {
+            make_config,
+            engine,
+            store,
+            channels: by_ref,
+            buckets,
+            clock,
+            backoff: Backoff::new(config.retry),
+            config,
+            outbox,
+            last_snapshot,
+            results_tx,
+            results_rx,
+        };
+        let task = tokio::spawn(desk.run(commands_rx));
+        Ok((
+            DeskHandle {
+                commands: commands_tx,
+            },
+            task,
+        ))
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        let now = self.clock.now();
+        match self.engine.now() {
+            Some(last) if last > now => last,
+            _ => now,
+        }
+    }
+
+    fn status(&self) -> DeskStatus {
+        DeskStatus {
+            last_seq: self.engine.last_seq(),
+            outbox: self.outbox.entries.len(),
+            in_flight: self.outbox.in_flight(),
+        }
+    }
+
+    async fn run(mut self, mut commands: mpsc::Receiver<Command>) -> Result<DeskStatus, DeskError> {
+        let mut shutdown: Option<oneshot::Sender<()>> = None;
+        let mut accepting = true;
+        let mut drain_until: Option<Instant> = None;
+        loop {
+            if !accepting && drain_until.is_none() {
+                drain_until = Some(Instant::now() + self.config.drain_timeout);
+            }
+            let retry_at = if accepting { self.dispatch() } else { None };
+            if !accepting && self.outbox.in_flight() == 0 {
+                break;
+            }
+            let deadline = self.engine.next_deadline().map(|at| {
+                let wait = (at - self.clock.now()).to_std().unwrap_or(Duration::ZERO);
+                Instant::now() + wait
+            });
+            let wake = match (deadline, retry_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            tokio::select! {
+                biased;
+                Some(result) = self.results_rx.recv() => {
+                    let mut results = vec![result];
+                    while let Ok(more) = self.results_rx.try_recv() {
+                        results.push(more);
+                    }
+                    self.record_results(results).await?;
+                }
+                command = commands.recv(), if accepting => {
+                    let Some(first) = command else {
+                        accepting = false;
+                        continue;
+                    };
+                    let mut batch = vec![first];
+                    while batch.len() < self.config.max_batch.max(1) {
+                        match commands.try_recv() {
+                            Ok(next) => batch.push(next),
+                            Err(_) => break,
+                        }
+                    }
+                    let mut inputs = Vec::with_capacity(batch.len());
+                    for command in batch {
+                        match command {
+                            Command::Status { answer } => {
+                                let _ = answer.send(self.status());
+                            }
+                            Command::Shutdown { answer } => {
+                                accepting = false;
+                                commands.close();
+                                shutdown = Some(answer);
+                            }
+                            other => inputs.push(other),
+                        }
+                    }
+                    if !inputs.is_empty() {
+                        self.handle_commands(inputs).await?;
+                    }
+                    if !accepting {
+                        // Handle what was queued before the shutdown.
+                        let mut rest = Vec::new();
+                        while let Ok(command) = commands.try_recv() {
+                            match command {
+                                Command::Status { answer } => {
+                                    let _ = answer.send(self.status());
+                                }
+                                Command::Shutdown { answer } => {
+                                    let _ = answer.send(());
+                                }
+                                other => rest.push(other),
+                            }
+                        }
+                        if !rest.is_empty() {
+                            self.handle_commands(rest).await?;
+                        }
+                    }
+                }
+                () = sleep_until_opt(wake), if accepting => {
+                    if deadline.is_some_and(|d| d <= Instant::now()) {
+                        self.handle_internal(vec![Input::Tick]).await?;
+                    }
+                }
+                () = sleep_until_opt(drain_until), if !accepting => {
+                    tracing::warn!(in_flight = self.outbox.in_flight(), "drain timed out; sends still owed are retried at the next start");
+                    break;
+                }
+            }
+        }
+        self.save_snapshot().await;
+        let status = self.status();
+        if let Some(answer) = shutdown {
+            let _ = answer.send(());
+        }
+        Ok(status)
+    }
+
+    /// Handles caller commands as one batch and persists their events.
+    async fn handle_commands(&mut self, commands: Vec<Command>) -> Result<(), DeskError> {
+        let mut waiting = Vec::with_capacity(commands.len());
+        let mut events = Vec::new();
+        for command in commands {
+            let now = self.now();
+            match command {
+                Command::Ingest {
+                    message,
+                    classification,
+                    answer,
+                } => {
+                    metrics::counter!("caredesk_inbound_total").increment(1);
+                    let start = events.len();
+                    match self.engine.handle(
+                        now,
+                        Input::Inbound {
+                            message: *message,
+                            classification,
+                        },
+                    ) {
+                        Ok(new) => {
+                            events.extend(new);
+                            let receipt = IngestReceipt {
+                                conversation: None,
+                                duplicate: false,
+                                events: Vec::new(),
+                            };
+                            waiting.push((start, events.len(), Waiting::Ingest(answer, receipt)));
+                        }
+                        Err(EngineError::DuplicateMessage { existing }) => {
+                            metrics::counter!("caredesk_inbound_duplicates_total").increment(1);
+                            let receipt = IngestReceipt {
+                                conversation: Some(existing),
+                                duplicate: true,
+                                events: Vec::new(),
+                            };
+                            waiting.push((start, start, Waiting::Ingest(answer, receipt)));
+                        }
+                        Err(error) => {
+                            let _ = answer.send(Err(DeskError::Refused(error)));
+                        }
+                    }
+                }
+                Command::Submit { input, answer } => {
+                    let start = events.len();
+                    match self.engine.handle(now, *input) {
+                        Ok(new) => {
+                            events.extend(new);
+                            waiting.push((start, events.len(), Waiting::Submit(answer)));
+                        }
+                        Err(error) => {
+                            let _ = answer.send(Err(DeskError::Refused(error)));
+                        }
+                    }
+                }
+                Command::Status { answer } => {
+                    let _ = answer.send(self.status());
+                }
+                Command::Shutdown { answer } => {
+                    let _ = answer.send(());
+                }
+            }
+        }
+        self.persist_and_answer(events, waiting).await
+    }
+
+    async fn handle_internal(&mut self, inputs: Vec<Input>) -> Result<(), DeskError> {
+        let mut events = Vec::new();
+        for input in inputs {
+            let now = self.now();
+            match self.engine.handle(now, input) {
+                Ok(new) => events.extend(new),
+                Err(EngineError::UnknownOutbound(id)) => {
+                    // The engine no longer owes it (its conversation was archived).
+                    self.outbox.entries.remove(&id);
+                }
+                Err(error) => tracing::warn!(%error, "internal input refused"),
+            }
+        }
+        self.persist_and_answer(events, vec![(0, 0, Waiting::Internal)])
+            .await
+    }
+
+    /// Appends `events` durably; answers every waiting caller after it.
+    async fn persist_and_answer(
+        &mut self,
+        events: Vec<Event>,
+        waiting: Vec<(usize, usize, Waiting)>,
+    ) -> Result<(), DeskError> {
+        if !events.is_empty() {
+            let first = events[0].seq;
+            let last = events[events.len() - 1].seq;
+            let tenant = self.engine.config().tenant;
+            let span = tracing::debug_span!("desk.persist", first, last);
+            let batch = AppendBatch {
+                idempotency_key: IdempotencyKey::new(format!("desk:{first}-{last}")),
+                events,
+            };
+            let events_ref = batch.events.clone();
+            match self
+                .store
+                .append(tenant, first - 1, batch)
+                .instrument(span)
+                .await
+            {
+                Ok(_) => {
+                    metrics::counter!("caredesk_events_persisted_total")
+                        .increment(events_ref.len() as u64);
+                    self.outbox.observe(&events_ref);
+                    for (start, end, waiting) in waiting {
+                        let slice = events_ref.get(start..end).unwrap_or_default().to_vec();
+                        match waiting {
+                            Waiting::Ingest(answer, mut receipt) => {
+                                if receipt.conversation.is_none() {
+                                    receipt.conversation =
+                                        slice.iter().find_map(|e| e.payload.conversation());
+                                }
+                                receipt.events = slice;
+                                let _ = answer.send(Ok(receipt));
+                            }
+                            Waiting::Submit(answer) => {
+                                let _ = answer.send(Ok(slice));
+                            }
+                            Waiting::Internal => {}
+                        }
+                    }
+                    if self.config.snapshot_every > 0
+                        && self.engine.last_seq() - self.last_snapshot >= self.config.snapshot_every
+                    {
+                        self.save_snapshot().await;
+                    }
+                    return Ok(());
+                }
+                Err(error) => {
+                    tracing::error!(%error, first, last, "append failed; rebuilding the engine from the store");
+                    let (engine, outbox, snapshot) = load(&*self.make_config, &*self.store).await?;
+                    self.engine = engine;
+                    // Keep what is in flight marked as such.
+                    let in_flight: Vec<OutboundId> = self
+                        .outbox
+                        .entries
+                        .iter()
+                        .filter(|(_, e)| e.in_flight)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    self.outbox = outbox;
+                    for id in in_flight {
+                        if let Some(entry) = self.outbox.entries.get_mut(&id) {
+                            entry.in_flight = true;
+                        }
+                    }
+                    self.last_snapshot = snapshot;
+                    for (_, _, waiting) in waiting {
+                        match waiting {
+                            Waiting::Ingest(answer, _) => {
+                                let _ = answer.send(Err(DeskError::Store(error.clone())));
+                            }
+                            Waiting::Submit(answer) => {
+                                let _ = answer.send(Err(DeskError::Store(error.clone())));
+                            }
+                            Waiting::Internal => {}
+                        }
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        for (_, _, waiting) in waiting {
+            match waiting {
+                Waiting::Ingest(answer, receipt) => {
+                    let _ = answer.send(Ok(receipt));
+                }
+                Waiting::Submit(answer) => {
+                    let _ = answer.send(Ok(Vec::new()));
+                }
+                Waiting::Internal => {}
+            }
+        }
+        Ok(())
+    }
+
+    async fn save_snapshot(&mut self) {
+        let seq = self.engine.last_seq();
+        if seq == 0 || seq == self.last_snapshot {
+            return;
+        }
+        let state = DeskSnapshotRef {
+            engine: self.engine.state(),
+            outbox: self.outbox.messages(),
+        };
+        let bytes = match serde_json::to_vec(&state) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                tracing::warn!(%error, "snapshot could not be encoded");
+                return;
+            }
+        };
+        let snapshot = Snapshot {
+            tenant: self.engine.config().tenant,
+            seq,
+            schema: CURRENT_SCHEMA,
+            taken_at: self.engine.now().unwrap_or_else(|| self.clock.now()),
+            state: bytes,
+        };
+        match self.store.save_snapshot(snapshot).await {
+            Ok(()) => {
+                metrics::counter!("caredesk_snapshots_total").increment(1);
+                self.last_snapshot = seq;
+            }
+            Err(error) => tracing::warn!(%error, seq, "snapshot not saved"),
+        }
+    }
+
+    /// Starts every send that is due, within limits; returns when the next
+    /// owed send becomes due (retry or rate limit), if any.
+    fn dispatch(&mut self) -> Option<Instant> {
+        let now = Instant::now();
+        let mut in_flight = self.outbox.in_flight();
+        let mut next: Option<Instant> = None;
+        let later = |at: Instant, next: &mut Option<Instant>| {
+            *next = Some(next.map_or(at, |n| n.min(at)));
+        };
+        let mut unroutable = Vec::new();
+        for (id, entry) in self.outbox.entries.iter_mut() {
+            if entry.in_flight {
+                continue;
+            }
+            if in_flight >= self.config.max_in_flight.max(1) {
+                break;
+            }
+            if let Some(at) = entry.not_before {
+                if at > now {
+                    later(at, &mut next);
+                    continue;
+                }
+            }
+            let Some(channel) = self.channels.get(&entry.message.channel) else {
+                unroutable.push(*id);
+                continue;
+            };
+            if let Some(bucket) = self.buckets.get_mut(&entry.message.channel) {
+                if let Err(at) = bucket.take(now) {
+                    later(at, &mut next);
+                    continue;
+                }
+            }
+            entry.in_flight = true;
+            entry.attempts += 1;
+            in_flight += 1;
+            let channel = channel.clone();
+            let message = entry.message.clone();
+            let results = self.results_tx.clone();
+            let span = tracing::debug_span!("desk.send", outbound = %message.id, channel = %message.channel, attempt = entry.attempts);
+            tokio::spawn(
+                async move {
+                    let result = channel.send(&message).await;
+                    let _ = results.send((message.id, result)).await;
+                }
+                .instrument(span),
+            );
+        }
+        for id in unroutable {
+            if let Some(entry) = self.outbox.entries.get_mut(&id) {
+                // Reported as a permanent failure below, once.
+                entry.in_flight = true;
+                let results = self.results_tx.clone();
+                let error = ChannelError::Forbidden(format!(
+                    "no channel configured for {}",
+                    entry.message.channel
+                ));
+                tokio::spawn(async move {
+                    let _ = results.send((id, Err(error))).await;
+                });
+            }
+        }
+        next
+    }
+
+    /// Records send outcomes as delivery reports and schedules retries.
+    async fn record_results(&mut self, results: Vec<SendResult>) -> Result<(), DeskError> {
+        let mut inputs = Vec::with_capacity(results.len());
+        for (id, result) in results {
+            let Some(entry) = self.outbox.entries.get_mut(&id) else {
+                continue;
+            };
+            entry.in_flight = false;
+            let outcome = match result {
+                Ok(receipt) => {
+                    metrics::counter!("caredesk_sends_total", "outcome" => "delivered")
+                        .increment(1);
+                    DeliveryOutcome::Delivered {
+                        external_id: receipt.external_id,
+                    }
+                }
+                Err(error) => {
+                    let permanent = error.is_permanent();
+                    metrics::counter!("caredesk_sends_total", "outcome" => if permanent { "failed" } else { "retry" }).increment(1);
+                    if !permanent {
+                        let backoff = self.backoff.delay(entry.attempts);
+                        let hinted = match &error {
+                            ChannelError::RateLimited {
+                                retry_at: Some(retry_at),
+                            } => (*retry_at - self.clock.now()).to_std().ok(),
+                            _ => None,
+                        };
+                        entry.not_before =
+                            Some(Instant::now() + hinted.map_or(backoff, |h| h.max(backoff)));
+                    }
+                    tracing::debug!(outbound = %id, %error, permanent, "send failed");
+                    DeliveryOutcome::Failed {
+                        reason: error.to_string(),
+                        permanent,
+                    }
+                }
+            };
+            inputs.push(Input::DeliveryReport {
+                outbound: id,
+                outcome,
+            });
+        }
+        self.handle_internal(inputs).await
+    }
+}
+
+async fn sleep_until_opt(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn _assert_send(desk: Desk) -> impl Send {
+    desk.run(mpsc::channel(1).1)
+}
