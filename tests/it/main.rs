@@ -5,6 +5,7 @@ mod engine_lifecycle;
 mod engine_replay;
 mod events;
 mod language;
+mod routing;
 mod sentiment;
 mod staffing;
 mod stats;
