@@ -29,7 +29,8 @@
 //!   [`QueueOrder`] (priority, deadline, arrival, id). Every agent either can
 //!   serve all of a class or none of it, so the class head is the best
 //!   conversation of the class for them. Non-empty classes are listed per
-//!   `(language, channel)`.
+//!   `(language, channel)` in the order of their heads, so an agent walks
+//!   each list only until a head is no better than the best found.
 //! - Timers (offer expiries, sticky holds, relaxation steps, shift
 //!   boundaries) are ordered sets of `(instant, id)`.
 //!
@@ -37,15 +38,17 @@
 //!
 //! With A agents, Q waiting conversations, p pool keys per agent
 //! (languages+1 × channels × skills+1, typically 10–40), L = 5 - level + 1
-//! language levels accepted (1 before relaxation), C classes matching an
-//! agent (a handful), s candidates skipped because of a detail the key does
-//! not cover (a second required skill, team, queue filter, per-channel
-//! capacity, a decline; usually 0):
+//! language levels accepted (1 before relaxation), B the (language, channel)
+//! lists an agent can serve (languages+1 × channels, at most a few dozen), c
+//! classes whose head comes before the first class the agent fits (about
+//! one over the share of classes they fit), s candidates skipped because of
+//! a detail the key does not cover (a second required skill, team, queue
+//! filter, per-channel capacity, a decline; usually 0):
 //!
 //! | operation | cost |
 //! | --- | --- |
 //! | `decide_for_conversation` | O(2L · (log A + s)) |
-//! | `decide_for_agent`, `decide_pull` | O(C · (log Q + s)) |
+//! | `decide_for_agent`, `decide_pull` | O(B log Q + c · B + s) |
 //! | `apply` (assign or offer), `accept`, `release` | O(p log A + log Q) |
 //! | `enqueue`, `dequeue`, `rekey`, `relax`, `end_hold` | O(log Q) |
 //! | `decline`, `expire_offer` | O(p log A + log Q) |
@@ -451,7 +454,8 @@ pub struct Router {
     pools: BTreeMap<PoolKey, BTreeSet<Rank>>,
     class_ids: BTreeMap<Needs, u32>,
     classes: Vec<Class>,
-    buckets: BTreeMap<(Option<Language>, ChannelKind), BTreeSet<u32>>,
+    /// Non-empty classes per (language, channel), ordered by their head.
+    buckets: BTreeMap<(Option<Language>, ChannelKind), BTreeSet<(QueueOrder, u32)>>,
     waiting_count: usize,
     offer_due: BTreeSet<(DateTime<Utc>, ConversationId)>,
     hold_due: BTreeSet<(DateTime<Utc>, ConversationId)>,
@@ -795,18 +799,20 @@ impl Router {
                 let Some(pool) = self.pools.get(&key) else {
                     continue;
                 };
-                let found = pool.iter().find(|rank| {
-                    best.is_none_or(|b| **rank < b) && {
-                        let agent = rank.2;
-                        !rec.declined.contains(&agent)
-                            && self
-                                .agents
-                                .get(&agent)
-                                .is_some_and(|a| self.fits(a, needs, rec.weight))
+                for rank in pool {
+                    if best.is_some_and(|b| *rank >= b) {
+                        break;
                     }
-                });
-                if let Some(rank) = found {
-                    best = Some(*rank);
+                    let agent = rank.2;
+                    if !rec.declined.contains(&agent)
+                        && self
+                            .agents
+                            .get(&agent)
+                            .is_some_and(|a| self.fits(a, needs, rec.weight))
+                    {
+                        best = Some(*rank);
+                        break;
+                    }
                 }
             }
         }
@@ -828,36 +834,60 @@ impl Router {
                 break;
             }
         }
+        // Every (language, channel) list the agent can serve, merged in head
+        // order: the first class they fit holds the best conversation for
+        // them, unless they declined its head (then later entries count).
+        let mut lists = Vec::new();
         let languages = std::iter::once(None).chain(rec.agent.languages.keys().map(|l| Some(*l)));
         for language in languages {
             let range = self
                 .buckets
                 .range((language, ChannelKind::X)..=(language, ChannelKind::Other));
-            for ((_, channel), class_ids) in range {
-                if !rec.agent.works(*channel) {
-                    continue;
+            for ((_, channel), heads) in range {
+                if rec.agent.works(*channel) {
+                    lists.push(heads.iter().peekable());
                 }
-                for class_id in class_ids {
-                    let Some(class) = self.classes.get(*class_id as usize) else {
-                        continue;
-                    };
-                    let weight = self
-                        .config
-                        .weights
-                        .units(class.needs.channel, class.needs.visibility);
-                    if !self.fits(rec, &class.needs, weight) {
-                        continue;
+            }
+        }
+        loop {
+            let mut next: Option<(usize, QueueOrder)> = None;
+            for (i, list) in lists.iter_mut().enumerate() {
+                if let Some((head, _)) = list.peek() {
+                    if next.is_none_or(|(_, n)| *head < n) {
+                        next = Some((i, *head));
                     }
-                    let head = class.waiting.iter().find(|order| {
-                        self.conversations
-                            .get(&order.conversation)
-                            .is_some_and(|c| !c.declined.contains(&agent))
-                    });
-                    if let Some(head) = head {
-                        if best.is_none_or(|b| *head < b) {
-                            best = Some(*head);
-                        }
-                    }
+                }
+            }
+            let Some((i, head)) = next else {
+                break;
+            };
+            if best.is_some_and(|b| head >= b) {
+                break;
+            }
+            let Some((_, class_id)) = lists.get_mut(i).and_then(|list| list.next()) else {
+                break;
+            };
+            let Some(class) = self.classes.get(*class_id as usize) else {
+                continue;
+            };
+            let weight = self
+                .config
+                .weights
+                .units(class.needs.channel, class.needs.visibility);
+            if !self.fits(rec, &class.needs, weight) {
+                continue;
+            }
+            for order in &class.waiting {
+                if best.is_some_and(|b| *order >= b) {
+                    break;
+                }
+                let declined = self
+                    .conversations
+                    .get(&order.conversation)
+                    .is_none_or(|c| c.declined.contains(&agent));
+                if !declined {
+                    best = Some(*order);
+                    break;
                 }
             }
         }
@@ -1757,13 +1787,23 @@ impl Router {
             RouteState::Waiting => {
                 let class_id = rec.class;
                 if let Some(class) = self.classes.get_mut(class_id as usize) {
+                    let old_head = class.waiting.first().copied();
                     if class.waiting.insert(order) {
                         self.waiting_count += 1;
                     }
-                    self.buckets
-                        .entry((class.needs.language, class.needs.channel))
-                        .or_default()
-                        .insert(class_id);
+                    let new_head = class.waiting.first().copied();
+                    if old_head != new_head {
+                        let bucket = self
+                            .buckets
+                            .entry((class.needs.language, class.needs.channel))
+                            .or_default();
+                        if let Some(old) = old_head {
+                            bucket.remove(&(old, class_id));
+                        }
+                        if let Some(new) = new_head {
+                            bucket.insert((new, class_id));
+                        }
+                    }
                 }
             }
             RouteState::Held { agent, until } => {
@@ -1786,13 +1826,20 @@ impl Router {
             RouteState::Waiting => {
                 let class_id = rec.class;
                 if let Some(class) = self.classes.get_mut(class_id as usize) {
+                    let old_head = class.waiting.first().copied();
                     if class.waiting.remove(&order) {
                         self.waiting_count = self.waiting_count.saturating_sub(1);
                     }
-                    if class.waiting.is_empty() {
+                    let new_head = class.waiting.first().copied();
+                    if old_head != new_head {
                         let key = (class.needs.language, class.needs.channel);
                         if let Some(bucket) = self.buckets.get_mut(&key) {
-                            bucket.remove(&class_id);
+                            if let Some(old) = old_head {
+                                bucket.remove(&(old, class_id));
+                            }
+                            if let Some(new) = new_head {
+                                bucket.insert((new, class_id));
+                            }
                             if bucket.is_empty() {
                                 self.buckets.remove(&key);
                             }
