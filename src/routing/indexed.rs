@@ -323,6 +323,9 @@ pub enum RouterError {
 // ---------------------------------------------------------------------------
 // Internal records
 
+/// Non-empty classes of one (language, channel) list: (head, class id).
+type ClassHeads = BTreeSet<(QueueOrder, u32)>;
+
 /// Interned skill number.
 type SkillNo = u16;
 
@@ -409,6 +412,19 @@ fn channel_slot(kind: ChannelKind) -> usize {
     }
 }
 
+/// `at` plus `secs` seconds, saturating at the ends of time (configured
+/// durations come from the user and must not panic).
+fn after(at: DateTime<Utc>, secs: i64) -> DateTime<Utc> {
+    let limit = if secs < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    };
+    Duration::try_seconds(secs)
+        .and_then(|d| at.checked_add_signed(d))
+        .unwrap_or(limit)
+}
+
 fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
@@ -455,7 +471,7 @@ pub struct Router {
     class_ids: BTreeMap<Needs, u32>,
     classes: Vec<Class>,
     /// Non-empty classes per (language, channel), ordered by their head.
-    buckets: BTreeMap<(Option<Language>, ChannelKind), BTreeSet<(QueueOrder, u32)>>,
+    buckets: BTreeMap<(Option<Language>, ChannelKind), ClassHeads>,
     waiting_count: usize,
     offer_due: BTreeSet<(DateTime<Utc>, ConversationId)>,
     hold_due: BTreeSet<(DateTime<Utc>, ConversationId)>,
@@ -493,15 +509,8 @@ impl Router {
                 }
             }
         }
-        if config
-            .queues
-            .iter()
-            .flat_map(|q| q.relaxation.iter())
-            .chain(config.default_relaxation.iter())
-            .count()
-            > 0
-            && (config.queues.iter().any(|q| q.relaxation.len() > 250)
-                || config.default_relaxation.len() > 250)
+        if config.queues.iter().any(|q| q.relaxation.len() > 250)
+            || config.default_relaxation.len() > 250
         {
             return Err(RouterError::InvalidConfig(
                 "more than 250 relaxation steps".into(),
@@ -652,7 +661,10 @@ impl Router {
             self.conversations.get(&conversation),
         ) {
             (Some(a), Some(c)) => {
-                let needs = &self.classes[c.class as usize].needs;
+                let Some(class) = self.classes.get(c.class as usize) else {
+                    return false;
+                };
+                let needs = &class.needs;
                 available(a)
                     && self.fits(a, needs, c.weight)
                     && !c.declined.contains(&agent)
@@ -665,9 +677,11 @@ impl Router {
         }
     }
 
-    /// The next thing the router needs done, and when: offer expiries first,
-    /// then sticky holds, relaxation steps and shift boundaries (ties in that
-    /// order). O(log Q + log A).
+    /// The next thing the router needs done, and when. At one instant shift
+    /// boundaries come first (so nothing is routed to an agent whose shift
+    /// just ended), then offer expiries, sticky holds and relaxation steps.
+    /// The engine handles due timers before inputs at the same instant.
+    /// O(log Q + log A).
     pub fn next_timer(&self) -> Option<(DateTime<Utc>, RouterTimer)> {
         let mut best: Option<(DateTime<Utc>, RouterTimer)> = None;
         let mut consider = |at: DateTime<Utc>, timer: RouterTimer| {
@@ -675,6 +689,9 @@ impl Router {
                 best = Some((at, timer));
             }
         };
+        if let Some((at, agent)) = self.shift_due.first() {
+            consider(*at, RouterTimer::Shift { agent: *agent });
+        }
         if let Some((at, conversation)) = self.offer_due.first() {
             consider(
                 *at,
@@ -693,9 +710,6 @@ impl Router {
         }
         if let Some((at, conversation, step)) = self.next_relaxation() {
             consider(at, RouterTimer::Relax { conversation, step });
-        }
-        if let Some((at, agent)) = self.shift_due.first() {
-            consider(*at, RouterTimer::Shift { agent: *agent });
         }
         best
     }
@@ -758,7 +772,7 @@ impl Router {
             OfferMode::Push { timeout_secs, .. } if !pull => Decision::Offer(Offer {
                 agent,
                 conversation,
-                expires_at: now + Duration::seconds(timeout_secs.max(0)),
+                expires_at: after(now, timeout_secs.max(0)),
             }),
             _ => Decision::Assign {
                 conversation,
@@ -768,7 +782,7 @@ impl Router {
     }
 
     fn best_agent(&self, rec: &ConvRec) -> Option<AgentId> {
-        let needs = &self.classes[rec.class as usize].needs;
+        let needs = &self.classes.get(rec.class as usize)?.needs;
         // The rarest required skill narrows the pool; a skill no available
         // agent has means nobody can serve.
         let mut skill: Option<SkillNo> = None;
@@ -1259,7 +1273,7 @@ impl Router {
                 .requirements
                 .customer
                 .and_then(|customer| self.last_agent.get(&customer))
-                .filter(|(_, at)| arrival - *at <= Duration::seconds(window_secs))
+                .filter(|(_, at)| *at >= after(arrival, window_secs.saturating_neg()))
                 .map(|(agent, _)| *agent)
                 .filter(|agent| {
                     self.agents.get(agent).is_some_and(|a| {
@@ -1268,7 +1282,7 @@ impl Router {
                             && self.fits_ignoring_load(a, rec.class)
                     })
                 })
-                .map(|agent| (agent, arrival + Duration::seconds(wait_secs.max(0)))),
+                .map(|agent| (agent, after(arrival, wait_secs.max(0)))),
             _ => None,
         };
         if let Some((agent, until)) = hold {
@@ -1691,7 +1705,7 @@ impl Router {
         }
         let steps = self.relaxation(rec.queue);
         if let Some(step) = steps.get(usize::from(rec.stage)) {
-            let at = rec.arrival + Duration::seconds(step.after_secs);
+            let at = after(rec.arrival, step.after_secs);
             self.relax_due.insert((at, conversation));
         }
     }
@@ -1702,7 +1716,7 @@ impl Router {
         };
         let steps = self.relaxation(rec.queue);
         if let Some(step) = steps.get(usize::from(rec.stage)) {
-            let at = rec.arrival + Duration::seconds(step.after_secs);
+            let at = after(rec.arrival, step.after_secs);
             self.relax_due.remove(&(at, conversation));
         }
     }
@@ -2077,4 +2091,94 @@ fn available(rec: &AgentRec) -> bool {
     rec.agent.presence == Presence::Online
         && rec.on_shift
         && rec.used_total < rec.agent.capacity.total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Capacity;
+    use uuid::Uuid;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn configured_durations_saturate_instead_of_panicking() {
+        let now = at("2026-06-01T08:00:00Z");
+        assert_eq!(after(now, i64::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(after(now, i64::MIN), DateTime::<Utc>::MIN_UTC);
+        let mut router = Router::new(RouterConfig {
+            offers: OfferMode::Push {
+                timeout_secs: i64::MAX,
+                away_after_missed: 0,
+            },
+            default_relaxation: vec![RelaxationStep {
+                after_secs: i64::MAX,
+                relax: Relax::DropPreferredSkills,
+            }],
+            ..RouterConfig::default()
+        })
+        .unwrap();
+        let agent = Agent::new(
+            AgentId::from_uuid(Uuid::from_u128(1)),
+            "A",
+            [Language::DUTCH],
+            Capacity::total(1),
+        )
+        .unwrap()
+        .with_presence(Presence::Online);
+        let _ = router.upsert_agent(agent, Shift::Always, now).unwrap();
+        let c = ConversationId::from_uuid(Uuid::from_u128(2));
+        let needs = RouteRequirements::new(Some(Language::DUTCH), ChannelKind::X);
+        router
+            .enqueue(c, needs, Priority::Normal, None, now)
+            .unwrap();
+        let decision = router.decide_for_conversation(c, now).unwrap();
+        let Decision::Offer(offer) = decision else {
+            panic!("push mode offers");
+        };
+        assert_eq!(offer.expires_at, DateTime::<Utc>::MAX_UTC);
+    }
+
+    #[test]
+    fn class_lists_follow_their_heads_as_conversations_come_and_go() {
+        let now = at("2026-06-01T08:00:00Z");
+        let mut router = Router::new(RouterConfig::default()).unwrap();
+        let needs = RouteRequirements::new(Some(Language::DUTCH), ChannelKind::X);
+        let c = |n: u128| ConversationId::from_uuid(Uuid::from_u128(n));
+        router
+            .enqueue(c(1), needs.clone(), Priority::Normal, None, now)
+            .unwrap();
+        router
+            .enqueue(c(2), needs.clone(), Priority::High, None, now)
+            .unwrap();
+        let heads: Vec<_> = router.buckets.values().flatten().collect();
+        assert_eq!(heads.len(), 1, "one class, listed once");
+        assert_eq!(heads[0].0.conversation, c(2), "listed by its head");
+        router.dequeue(c(2)).unwrap();
+        let heads: Vec<_> = router.buckets.values().flatten().collect();
+        assert_eq!(heads[0].0.conversation, c(1));
+        router.dequeue(c(1)).unwrap();
+        assert!(router.buckets.is_empty(), "empty classes are unlisted");
+        assert_eq!(router.waiting_len(), 0);
+    }
+
+    #[test]
+    fn duplicate_or_zero_queue_ids_are_rejected() {
+        let spec = |id| QueueSpec {
+            id: QueueId(id),
+            name: "q".into(),
+            matches: crate::routing::QueueMatch::default(),
+            eligible: AgentFilter::default(),
+            relaxation: vec![],
+        };
+        let config = |queues| RouterConfig {
+            queues,
+            ..RouterConfig::default()
+        };
+        assert!(Router::new(config(vec![spec(0)])).is_err());
+        assert!(Router::new(config(vec![spec(1), spec(1)])).is_err());
+        assert!(Router::new(config(vec![spec(1), spec(2)])).is_ok());
+    }
 }

@@ -36,8 +36,9 @@ pub enum Shift {
     /// Always on shift (presence alone decides).
     #[default]
     Always,
-    /// On shift while the calendar is open.
-    Calendar(BusinessCalendar),
+    /// On shift while the calendar is open (boxed: a compiled calendar is
+    /// large).
+    Calendar(Box<BusinessCalendar>),
     /// On shift inside any of these intervals (any order, may overlap).
     Intervals(Vec<ShiftInterval>),
 }
@@ -90,5 +91,68 @@ impl Shift {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    fn interval(start: &str, end: &str) -> ShiftInterval {
+        ShiftInterval {
+            start: at(start),
+            end: at(end),
+        }
+    }
+
+    #[test]
+    fn touching_and_overlapping_intervals_make_one_stretch() {
+        let shift = Shift::Intervals(vec![
+            interval("2026-06-01T12:00:00Z", "2026-06-01T14:00:00Z"),
+            interval("2026-06-01T08:00:00Z", "2026-06-01T12:00:00Z"),
+            interval("2026-06-01T13:00:00Z", "2026-06-01T15:00:00Z"),
+        ]);
+        assert_eq!(
+            shift.next_change(at("2026-06-01T09:00:00Z")),
+            Some(at("2026-06-01T15:00:00Z"))
+        );
+        assert!(!shift.is_on(at("2026-06-01T15:00:00Z")), "end is exclusive");
+        assert_eq!(shift.next_change(at("2026-06-01T15:00:00Z")), None);
+    }
+
+    #[test]
+    fn off_shift_next_change_is_the_next_start() {
+        let shift = Shift::Intervals(vec![
+            interval("2026-06-02T08:00:00Z", "2026-06-02T16:00:00Z"),
+            interval("2026-06-01T08:00:00Z", "2026-06-01T16:00:00Z"),
+        ]);
+        assert!(!shift.is_on(at("2026-06-01T20:00:00Z")));
+        assert_eq!(
+            shift.next_change(at("2026-06-01T20:00:00Z")),
+            Some(at("2026-06-02T08:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn calendar_shift_follows_opening_hours() {
+        let calendar = BusinessCalendar::builder("UTC")
+            .open(chrono::Weekday::Mon, "08:00", "16:00")
+            .build()
+            .unwrap();
+        let shift = Shift::Calendar(Box::new(calendar));
+        let monday_night = at("2026-06-01T20:00:00Z");
+        assert!(!shift.is_on(monday_night));
+        assert_eq!(
+            shift.next_change(monday_night),
+            Some(at("2026-06-08T08:00:00Z"))
+        );
+        assert_eq!(
+            shift.next_change(at("2026-06-08T09:00:00Z")),
+            Some(at("2026-06-08T16:00:00Z"))
+        );
     }
 }

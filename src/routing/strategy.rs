@@ -36,10 +36,11 @@ pub enum BaseStrategy {
 /// };
 /// assert_eq!(sticky.base(), BaseStrategy::LeastLoaded);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RoutingStrategy {
     /// See [`BaseStrategy::LeastLoaded`].
+    #[default]
     LeastLoaded,
     /// See [`BaseStrategy::RoundRobin`].
     RoundRobin,
@@ -59,12 +60,6 @@ pub enum RoutingStrategy {
         /// recent agent).
         fallback: BaseStrategy,
     },
-}
-
-impl Default for RoutingStrategy {
-    fn default() -> Self {
-        RoutingStrategy::LeastLoaded
-    }
 }
 
 impl RoutingStrategy {
