@@ -247,7 +247,6 @@ fn desk(agent_count: usize) -> Desk {
         }
         naive_agents.push((agent, load));
     }
-    let before = LIVE.load(Ordering::Relaxed);
     let mut conversations = Vec::with_capacity(QUEUED);
     let mut queue = std::collections::BTreeMap::new();
     let mut by_id = std::collections::HashMap::new();
@@ -273,7 +272,6 @@ fn desk(agent_count: usize) -> Desk {
         let _ = router.enqueue(*c, needs.clone(), *priority, *deadline, *arrival);
     }
     let queue_bytes = LIVE.load(Ordering::Relaxed).saturating_sub(start);
-    let _ = before;
     for (c, needs, priority, deadline, arrival) in entries {
         let order = QueueOrder::new(c, priority, deadline, arrival);
         queue.insert(order, needs);

@@ -13,6 +13,32 @@
 //! and calls the mutators in *apply*; replaying the same calls rebuilds the
 //! same state.
 //!
+//! # How the engine drives it
+//!
+//! Each call below is made in *apply* for the event named; the decisions
+//! are computed in *decide* right after the event they react to, recorded
+//! as events, then applied. After each event, decide again for what
+//! changed, until nothing more is decided (this is what keeps the desk
+//! work-conserving):
+//!
+//! | event | router call | then decide |
+//! | --- | --- | --- |
+//! | conversation queued | [`Router::enqueue`] | `decide_for_conversation(it)` |
+//! | assignment / offer made | [`Router::apply`] | — |
+//! | offer accepted | [`Router::accept`] | — |
+//! | offer declined / expired | [`Router::decline`] / [`Router::expire_offer`] | for the conversation, then `decide_for_agent(agent)` until `None`; if `set_away`, a presence event |
+//! | resolved, closed, transferred away | [`Router::release`] | `decide_for_agent(agent)` until `None` |
+//! | moved back to a queue | [`Router::requeue`] | `decide_for_conversation(it)` |
+//! | priority or SLA deadline changed | [`Router::rekey`] | — |
+//! | presence changed, shift boundary, agent added or updated | [`Router::set_presence`] / [`Router::shift_boundary`] / [`Router::upsert_agent`] | for each conversation in the returned [`AgentChange`], then `decide_for_agent(agent)` until `None` |
+//! | relaxation step | [`Router::relax`] | `decide_for_conversation(it)` |
+//! | sticky hold ended | [`Router::end_hold`] | `decide_for_conversation(it)` |
+//!
+//! [`Router::next_timer`] joins the engine's next deadline; due timers are
+//! handled before inputs at the same instant. Only the assignee may reply:
+//! [`Router::is_assignee`]. An agent pulling work uses
+//! [`Router::decide_pull`].
+//!
 //! # Indexes
 //!
 //! - **Agent pools.** Every *available* agent (online, on shift, total load
