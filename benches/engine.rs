@@ -6,7 +6,8 @@
 //! emission; the classification is supplied, so no triage runs) and of
 //! follow-up messages that thread into an existing conversation by reply
 //! chain. Memory is counted by a global allocator wrapper: heap bytes held by
-//! the engine per open conversation, message bodies excluded.
+//! the engine per open conversation, message bodies excluded, and the heap
+//! each follow-up message adds (bodies excluded).
 //!
 //! Run: `cargo bench --bench engine` (add `-- --quick` for a short run).
 
@@ -117,17 +118,25 @@ fn figures() {
             black_box(engine.handle(base, input).expect("accepted"));
         }
         let new_rate = batch as f64 / began.elapsed().as_secs_f64();
+        let before_inputs = ALLOCATED.load(Ordering::Relaxed);
         let inputs: Vec<Input> = (0..batch)
             .map(|i| follow_up(i, (i * 7919) % open, base))
             .collect();
+        let held_before = ALLOCATED.load(Ordering::Relaxed);
+        // The inputs are consumed (freed) by the loop; count only what stays.
+        let input_bytes = held_before - before_inputs;
         let began = Instant::now();
         for input in inputs {
             black_box(engine.handle(base, input).expect("accepted"));
         }
         let follow_rate = batch as f64 / began.elapsed().as_secs_f64();
+        let follow_bytes = ((ALLOCATED.load(Ordering::Relaxed) - held_before + input_bytes) as f64
+            - batch as f64 * BODY.len() as f64)
+            / batch as f64;
         eprintln!(
             "engine: {open:>9} open conversations: new conversation ingest {new_rate:>10.0}/s, \
-             reply-chain follow-up {follow_rate:>10.0}/s, {bytes_per_conversation:.0} bytes per open conversation (bodies excluded)"
+             reply-chain follow-up {follow_rate:>10.0}/s, {bytes_per_conversation:.0} bytes per open conversation (bodies excluded), \
+             {follow_bytes:.0} bytes per follow-up"
         );
     }
 }

@@ -86,7 +86,12 @@
 //! | [`calendar`] | business calendars (time zones, weekly hours, holidays) |
 //! | [`text`], [`triage`] | language, PII and sentiment detectors; inbound classification |
 //! | [`stats`] | response-time statistics and SLA attainment |
-//! | [`staffing`] | Erlang C staffing |
+//! | [`sla`] | SLA policies and clocks |
+//! | [`escalation`] | escalation rules, levels and the notifier trait |
+//! | [`guard`], [`template`] | checks on outbound replies; canned responses |
+//! | [`directory`] | the customer directory trait |
+//! | [`staffing`] | Erlang C and Erlang A staffing, forecasts and plans |
+//! | [`sim`] | the workload generator and the simulated desk |
 //! | [`channel`], [`store`] | the IO traits and their memory implementations |
 //! | [`testing`] | a fake-clock harness for users' tests |
 //! | [`design`], [`changelog`] | the design document and the change log |
@@ -102,7 +107,7 @@
 //! | `x`, `meta`, `whatsapp`, `email` | no | channel adapters, one per network — reserved |
 //! | `channels` | no | all channel adapters |
 //! | `webhooks` | no | webhook receiver (axum) — reserved |
-//! | `report` | no | HTML report with SVG charts — reserved |
+//! | `report` | yes | HTML report of a simulated week with SVG charts ([`report`]) |
 //! | `arbitrary` | no | `Arbitrary` derives for fuzzing — reserved |
 //! | `full` | no | everything |
 //!
@@ -113,13 +118,20 @@
 
 pub mod calendar;
 pub mod channel;
+pub mod directory;
 pub mod engine;
+pub mod escalation;
+pub mod guard;
 pub mod model;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod routing;
+pub mod sim;
 pub mod sla;
 pub mod staffing;
 pub mod stats;
 pub mod store;
+pub mod template;
 pub mod testing;
 pub mod text;
 pub mod triage;

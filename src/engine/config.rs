@@ -1,6 +1,8 @@
 //! Engine configuration: tenant, channels and settings, kept apart from state.
 
+use crate::escalation::EscalationRules;
 use crate::model::{Capabilities, ChannelRef, Classification, InboundMessage, Language, TenantId};
+use crate::sla::SlaPolicies;
 use chrono::Duration;
 
 /// How an inbound message finds its conversation.
@@ -97,6 +99,10 @@ pub struct EngineConfig {
     pub max_text_bytes: usize,
     /// Classifies messages that arrive without a classification.
     pub classifier: Box<dyn Classifier>,
+    /// SLA policies; without them no clocks run.
+    pub sla: Option<SlaPolicies>,
+    /// Escalation rules (compiled); without them nothing escalates.
+    pub escalation: Option<EscalationRules>,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -110,6 +116,11 @@ impl std::fmt::Debug for EngineConfig {
             .field("mention_listen_window", &self.mention_listen_window)
             .field("retention", &self.retention)
             .field("max_text_bytes", &self.max_text_bytes)
+            .field("sla", &self.sla)
+            .field(
+                "escalation",
+                &self.escalation.as_ref().map(EscalationRules::len),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -129,7 +140,25 @@ impl EngineConfig {
             retention: Duration::hours(24),
             max_text_bytes: 64 * 1024,
             classifier: Box::new(PassThroughClassifier),
+            sla: None,
+            escalation: None,
         }
+    }
+
+    /// Sets the escalation rules, evaluated in their order after every input
+    /// that touches a conversation and at the times they name.
+    #[must_use]
+    pub fn with_escalation(mut self, rules: EscalationRules) -> Self {
+        self.escalation = Some(rules);
+        self
+    }
+
+    /// Sets the SLA policies: every query gets clocks from the policy its
+    /// facts select.
+    #[must_use]
+    pub fn with_sla(mut self, policies: SlaPolicies) -> Self {
+        self.sla = Some(policies);
+        self
     }
 
     /// Adds a brand account with the documented capabilities of its network.

@@ -117,9 +117,13 @@ impl Engine {
             Input::UpsertAgent(agent) => {
                 agent.validate()?;
                 Ok(match self.state.router.agent(agent.id) {
-                    None => vec![EventPayload::AgentAdded { agent }],
+                    None => vec![EventPayload::AgentAdded {
+                        agent: Box::new(agent),
+                    }],
                     Some(existing) if *existing == agent => Vec::new(),
-                    Some(_) => vec![EventPayload::AgentUpdated { agent }],
+                    Some(_) => vec![EventPayload::AgentUpdated {
+                        agent: Box::new(agent),
+                    }],
                 })
             }
             Input::SetPresence { agent, presence } => {
@@ -232,7 +236,10 @@ impl Engine {
         message: InboundMessage,
         classification: Classification,
     ) -> Vec<EventPayload> {
-        let mut events = Vec::with_capacity(4);
+        // Three covers the common cases (new customer and conversation, or a
+        // follow-up that changes a status); it also keeps this buffer under
+        // the allocator's large-request size, which is costlier to serve.
+        let mut events = Vec::with_capacity(3);
         let existing = self.thread(&plan, &message);
         let customer = match plan.customer {
             Some(customer) => customer,
@@ -278,7 +285,7 @@ impl Engine {
         events.push(EventPayload::MessageReceived {
             message: MessageId(ids.mint(now)),
             conversation,
-            inbound: message,
+            inbound: Box::new(message),
             classification,
         });
         if let Some(record) = existing.and_then(|id| self.state.conversations.get(&id)) {
@@ -383,7 +390,7 @@ impl Engine {
             conversation: reply.conversation,
             agent: Some(reply.agent),
             automated: false,
-            outbound: OutboundMessage {
+            outbound: Box::new(OutboundMessage {
                 id: outbound,
                 channel: current.channel.clone(),
                 recipient,
@@ -391,7 +398,7 @@ impl Engine {
                 text: reply.text,
                 in_reply_to,
                 attachments: reply.attachments,
-            },
+            }),
         });
         Ok(events)
     }
@@ -522,52 +529,59 @@ impl Engine {
     }
 }
 
-/// Reactions: what follows from an applied event, computed from the state.
-pub(super) fn reactions(state: &EngineState, payload: &EventPayload) -> Vec<EventPayload> {
+/// Reactions: what follows from an applied event, computed from the state;
+/// pushed onto `out` in order.
+pub(super) fn reactions(
+    config: &super::EngineConfig,
+    state: &EngineState,
+    now: DateTime<Utc>,
+    payload: &EventPayload,
+    out: &mut Vec<EventPayload>,
+) {
+    super::sla_stage::reactions(config, state, now, payload, out);
     let router = &state.router;
     let conversation_of =
         |id: &ConversationId| state.conversations.get(id).map(|r| &r.conversation);
-    let queue_if_waiting = |id: &ConversationId| -> Vec<EventPayload> {
-        match conversation_of(id) {
-            Some(c)
-                if c.kind == Kind::Query
-                    && c.status == Status::Open
-                    && c.assignee.is_none()
-                    && !router.is_waiting(*id) =>
+    let queue_if_waiting = |id: &ConversationId| -> Option<EventPayload> {
+        match state.conversations.get(id) {
+            Some(record)
+                if record.conversation.kind == Kind::Query
+                    && record.conversation.status == Status::Open
+                    && record.conversation.assignee.is_none()
+                    && record.queued.is_none() =>
             {
-                vec![EventPayload::ConversationQueued { conversation: *id }]
+                Some(EventPayload::ConversationQueued { conversation: *id })
             }
-            _ => Vec::new(),
+            _ => None,
         }
     };
     match payload {
         EventPayload::ConversationOpened { conversation, .. }
-        | EventPayload::MentionPromoted { conversation } => queue_if_waiting(conversation),
-        EventPayload::MessageReceived { conversation, .. } => queue_if_waiting(conversation),
+        | EventPayload::MentionPromoted { conversation }
+        | EventPayload::MessageReceived { conversation, .. } => {
+            out.extend(queue_if_waiting(conversation));
+        }
         EventPayload::StatusChanged {
             conversation, to, ..
         } => {
-            let mut events = queue_if_waiting(conversation);
+            out.extend(queue_if_waiting(conversation));
             if matches!(to, Status::Resolved | Status::Closed { .. }) {
                 if let Some(agent) = conversation_of(conversation).and_then(|c| c.assignee) {
-                    events.extend(fill(state, agent));
+                    out.extend(fill(state, agent));
                 }
             }
-            events
         }
         EventPayload::ConversationTransferred {
             conversation,
             from,
             target,
         } => {
-            let mut events = Vec::new();
             if matches!(target, TransferTarget::Team { .. }) {
-                events.extend(queue_if_waiting(conversation));
+                out.extend(queue_if_waiting(conversation));
             }
             if let Some(agent) = from {
-                events.extend(fill(state, *agent));
+                out.extend(fill(state, *agent));
             }
-            events
         }
         EventPayload::ConversationQueued { conversation } => {
             let requirements =
@@ -576,34 +590,30 @@ pub(super) fn reactions(state: &EngineState, payload: &EventPayload) -> Vec<Even
                     channel: c.channel.kind,
                     team: c.team,
                 });
-            match requirements.and_then(|r| router.best_agent_for(&r)) {
-                Some(agent) => vec![EventPayload::ConversationAssigned {
+            if let Some(agent) = requirements.and_then(|r| router.best_agent_for(&r)) {
+                out.push(EventPayload::ConversationAssigned {
                     conversation: *conversation,
                     agent,
-                }],
-                None => Vec::new(),
+                });
             }
         }
-        EventPayload::PresenceChanged { agent, .. } => fill(state, *agent),
+        EventPayload::PresenceChanged { agent, .. } => out.extend(fill(state, *agent)),
         EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
-            fill(state, agent.id)
+            out.extend(fill(state, agent.id));
         }
-        _ => Vec::new(),
+        _ => {}
     }
 }
 
 /// Offers an agent with free capacity the first waiting conversation they can take.
-fn fill(state: &EngineState, agent: AgentId) -> Vec<EventPayload> {
+fn fill(state: &EngineState, agent: AgentId) -> Option<EventPayload> {
     state
         .router
         .next_for_agent(agent)
-        .map(|conversation| {
-            vec![EventPayload::ConversationAssigned {
-                conversation,
-                agent,
-            }]
+        .map(|conversation| EventPayload::ConversationAssigned {
+            conversation,
+            agent,
         })
-        .unwrap_or_default()
 }
 
 /// The events a due timer causes.
@@ -611,10 +621,14 @@ pub(super) fn timer_events(
     state: &EngineState,
     conversation: ConversationId,
     kind: TimerKind,
+    now: DateTime<Utc>,
 ) -> Vec<EventPayload> {
     let Some(record) = state.conversations.get(&conversation) else {
         return Vec::new();
     };
+    if kind == TimerKind::Sla {
+        return super::sla_stage::due_events(record, now);
+    }
     let current = &record.conversation;
     let change = |to: Status| {
         vec![EventPayload::StatusChanged {

@@ -4,13 +4,30 @@
 //! surface. Each carries whatever was computed from outside knowledge (triage,
 //! minted ids), so replay folds them without recomputing anything.
 
+use crate::escalation::Notification;
 use crate::model::{
     Agent, AgentId, ChannelRef, Classification, ConversationId, CustomerId, Identity,
     InboundMessage, Kind, Language, MessageId, OutboundId, OutboundMessage, Presence, Priority,
     Status, TeamId, TenantId,
 };
+use crate::sla::{MetDurations, SlaClock, SlaTarget};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// How an SLA clock changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockChange {
+    /// It stopped counting (pending on the customer, or snoozed).
+    Paused,
+    /// It counts again.
+    Resumed,
+    /// Its budget changed (priority or policy), counted from the original start.
+    Rebudgeted,
+    /// It ended unmet (resolved or closed before it was due, or the new
+    /// policy has no such target).
+    Stopped,
+}
 
 /// The schema version written by this version of the crate.
 ///
@@ -109,8 +126,8 @@ pub enum EventPayload {
         message: MessageId,
         /// The conversation it joined.
         conversation: ConversationId,
-        /// The message as received.
-        inbound: InboundMessage,
+        /// The message as received (boxed: it is the largest payload).
+        inbound: Box<InboundMessage>,
         /// Triage's verdict (recorded, never recomputed).
         classification: Classification,
     },
@@ -147,7 +164,7 @@ pub enum EventPayload {
         /// for SLA purposes unless the policy says so.
         automated: bool,
         /// What to send.
-        outbound: OutboundMessage,
+        outbound: Box<OutboundMessage>,
     },
     /// The network accepted a send.
     DeliverySucceeded {
@@ -207,12 +224,12 @@ pub enum EventPayload {
     /// An agent joined the desk.
     AgentAdded {
         /// The agent as added.
-        agent: Agent,
+        agent: Box<Agent>,
     },
     /// An agent's profile changed (languages, skills, capacity, team).
     AgentUpdated {
         /// The agent as it now is.
-        agent: Agent,
+        agent: Box<Agent>,
     },
     /// An agent's presence changed.
     PresenceChanged {
@@ -220,6 +237,92 @@ pub enum EventPayload {
         agent: AgentId,
         /// The new presence.
         presence: Presence,
+    },
+    /// An SLA clock started.
+    SlaClockStarted {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The policy that set its budget.
+        policy: String,
+        /// The clock as started (deadline and warning instant computed).
+        clock: Box<SlaClock>,
+    },
+    /// An SLA clock paused, resumed, got a new budget or stopped unmet.
+    SlaClockChanged {
+        /// The conversation.
+        conversation: ConversationId,
+        /// What changed.
+        change: ClockChange,
+        /// The clock after the change.
+        clock: Box<SlaClock>,
+    },
+    /// A different SLA policy now applies (priority or tags changed); the
+    /// open clocks follow as `sla_clock_changed` events.
+    SlaPolicyChanged {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The policy before.
+        from: String,
+        /// The policy now.
+        to: String,
+    },
+    /// An SLA clock reached its warning threshold.
+    SlaWarning {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The target.
+        target: SlaTarget,
+        /// The exact instant of the warning.
+        at: DateTime<Utc>,
+        /// When it will breach.
+        deadline: Option<DateTime<Utc>>,
+    },
+    /// An SLA clock ran out: the promise is broken (and stays broken).
+    SlaBreached {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The target.
+        target: SlaTarget,
+        /// The exact instant the budget ran out.
+        deadline: DateTime<Utc>,
+    },
+    /// An SLA target was met (late, if it breached first).
+    SlaMet {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The target.
+        target: SlaTarget,
+        /// How long it took, in business and calendar time.
+        took: MetDurations,
+    },
+    /// An escalation rule fired at a level; its actions follow as their own
+    /// events (priority, team, tag, assignment, acknowledgement, notification).
+    EscalationFired {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The rule's id.
+        rule: String,
+        /// The level, 1 to 4.
+        level: u8,
+    },
+    /// An escalation rule's condition stopped holding: its trigger ended.
+    EscalationCleared {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The rule's id.
+        rule: String,
+    },
+    /// Escalation looked again at a due time and nothing changed (recorded so
+    /// the next check time follows from the log).
+    EscalationChecked {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// Someone must be told (a supervisor, a back-office team): the runtime
+    /// hands it to the `Notifier`.
+    NotificationRequested {
+        /// What to tell.
+        notification: Notification,
     },
     /// A finished conversation left the hot state after the retention window
     /// (it stays in the event log).
@@ -244,7 +347,17 @@ impl EventPayload {
             | EventPayload::MentionPromoted { conversation }
             | EventPayload::PriorityChanged { conversation, .. }
             | EventPayload::TagAdded { conversation, .. }
-            | EventPayload::ConversationArchived { conversation } => Some(*conversation),
+            | EventPayload::ConversationArchived { conversation }
+            | EventPayload::SlaClockStarted { conversation, .. }
+            | EventPayload::SlaClockChanged { conversation, .. }
+            | EventPayload::SlaPolicyChanged { conversation, .. }
+            | EventPayload::SlaWarning { conversation, .. }
+            | EventPayload::SlaBreached { conversation, .. }
+            | EventPayload::SlaMet { conversation, .. }
+            | EventPayload::EscalationFired { conversation, .. }
+            | EventPayload::EscalationCleared { conversation, .. }
+            | EventPayload::EscalationChecked { conversation } => Some(*conversation),
+            EventPayload::NotificationRequested { notification } => Some(notification.conversation),
             _ => None,
         }
     }
@@ -272,6 +385,16 @@ impl EventPayload {
             EventPayload::AgentUpdated { .. } => "agent_updated",
             EventPayload::PresenceChanged { .. } => "presence_changed",
             EventPayload::ConversationArchived { .. } => "conversation_archived",
+            EventPayload::SlaClockStarted { .. } => "sla_clock_started",
+            EventPayload::SlaClockChanged { .. } => "sla_clock_changed",
+            EventPayload::SlaPolicyChanged { .. } => "sla_policy_changed",
+            EventPayload::SlaWarning { .. } => "sla_warning",
+            EventPayload::SlaBreached { .. } => "sla_breached",
+            EventPayload::SlaMet { .. } => "sla_met",
+            EventPayload::EscalationFired { .. } => "escalation_fired",
+            EventPayload::EscalationCleared { .. } => "escalation_cleared",
+            EventPayload::EscalationChecked { .. } => "escalation_checked",
+            EventPayload::NotificationRequested { .. } => "notification_requested",
         }
     }
 }

@@ -29,10 +29,12 @@
 mod config;
 mod decide;
 mod error;
+mod escalation_stage;
 mod event;
 mod ids;
 mod input;
 mod query;
+mod sla_stage;
 mod state;
 
 pub use config::{
@@ -41,13 +43,16 @@ pub use config::{
 };
 pub use error::EngineError;
 pub use event::{
-    DeliveryFailure, Event, EventDecodeError, EventPayload, TransferTarget, CURRENT_SCHEMA,
+    ClockChange, DeliveryFailure, Event, EventDecodeError, EventPayload, TransferTarget,
+    CURRENT_SCHEMA,
 };
 pub use ids::IdGenerator;
 pub use input::{DeliveryOutcome, Input, Reply, StatusChange};
 pub use query::{ConversationView, QueueEntry};
+pub use sla_stage::SlaState;
 pub use state::EngineState;
 
+use crate::model::ConversationId;
 use chrono::{DateTime, Utc};
 
 /// The deterministic care engine for one tenant.
@@ -75,6 +80,9 @@ pub struct Engine {
     /// The time of the last accepted input (inputs that caused no event
     /// count too); not part of the replayable state.
     last_input: Option<DateTime<Utc>>,
+    /// Reused buffer for reactions (keeps `handle` from allocating one per
+    /// call); always empty between calls.
+    follow: Vec<EventPayload>,
 }
 
 impl Engine {
@@ -85,6 +93,7 @@ impl Engine {
             config,
             state,
             last_input: None,
+            follow: Vec::new(),
         }
     }
 
@@ -116,6 +125,7 @@ impl Engine {
             config,
             state,
             last_input: None,
+            follow: Vec::new(),
         };
         engine.apply_all(tail)?;
         Ok(engine)
@@ -170,6 +180,7 @@ impl Engine {
             self.commit(now, payload, &mut events);
         }
         self.settle(now, &mut events, 0);
+        self.escalate(now, &mut events, 0);
         self.run_due_timers(now, &mut events);
         self.last_input = Some(now);
         Ok(events)
@@ -215,14 +226,22 @@ impl Engine {
 
     /// Runs reactions for every event from `from` on, until nothing follows.
     fn settle(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>, from: usize) {
+        let mut follow = std::mem::take(&mut self.follow);
         let mut cursor = from;
         while cursor < events.len() {
-            let follow = decide::reactions(&self.state, &events[cursor].payload);
-            for payload in follow {
+            decide::reactions(
+                &self.config,
+                &self.state,
+                now,
+                &events[cursor].payload,
+                &mut follow,
+            );
+            for payload in follow.drain(..) {
                 self.commit(now, payload, events);
             }
             cursor += 1;
         }
+        self.follow = follow;
     }
 
     fn run_due_timers(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
@@ -230,7 +249,22 @@ impl Engine {
             if at > now {
                 break;
             }
-            let follow = decide::timer_events(&self.state, conversation, kind);
+            if kind == state::TimerKind::Escalation {
+                let start = events.len();
+                self.escalate_one(now, conversation, events);
+                if events.len() == start {
+                    // Nothing changed at the due time: record the look, so the
+                    // next check time (recomputed on apply) moves past now.
+                    self.commit(
+                        now,
+                        EventPayload::EscalationChecked { conversation },
+                        events,
+                    );
+                }
+                self.escalate(now, events, start);
+                continue;
+            }
+            let follow = decide::timer_events(&self.state, conversation, kind, now);
             if follow.is_empty() {
                 // Cannot happen while timers follow status (apply keeps them
                 // in step); dropping a timer that has nothing to do keeps the
@@ -243,6 +277,63 @@ impl Engine {
                 self.commit(now, payload, events);
             }
             self.settle(now, events, start);
+            self.escalate(now, events, start);
         }
+    }
+
+    /// Evaluates escalation for every conversation the events from `from` on
+    /// touched, commits what fires, and repeats (a bounded number of rounds)
+    /// for what those firings touched.
+    fn escalate(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>, from: usize) {
+        if self.config.escalation.is_none() {
+            return;
+        }
+        let mut from = from;
+        for _round in 0..4 {
+            let mut touched: Vec<ConversationId> = Vec::new();
+            for event in &events[from..] {
+                if let Some(id) = event.payload.conversation() {
+                    if !touched.contains(&id) {
+                        touched.push(id);
+                    }
+                }
+            }
+            let start = events.len();
+            for id in touched {
+                self.escalate_one(now, id, events);
+            }
+            if events.len() == start {
+                return;
+            }
+            from = start;
+        }
+    }
+
+    /// Evaluates escalation for one conversation and commits what fires.
+    fn escalate_one(&mut self, now: DateTime<Utc>, id: ConversationId, events: &mut Vec<Event>) {
+        let mut out = Vec::new();
+        let mut ids = self.state.ids;
+        if let Some(record) = self.state.conversations.get(&id) {
+            if let Some(evaluation) =
+                escalation_stage::evaluate(&self.config, &self.state, record, now)
+            {
+                if !evaluation.fired.is_empty() || !evaluation.cleared.is_empty() {
+                    escalation_stage::events(
+                        &self.config,
+                        &self.state,
+                        record,
+                        evaluation,
+                        now,
+                        &mut ids,
+                        &mut out,
+                    );
+                }
+            }
+        }
+        let start = events.len();
+        for payload in out {
+            self.commit(now, payload, events);
+        }
+        self.settle(now, events, start);
     }
 }

@@ -38,10 +38,16 @@ impl Engine {
 
     /// Every conversation in the hot state, oldest first.
     pub fn conversations(&self) -> impl Iterator<Item = &Conversation> {
-        self.state
+        // The hot state is a hash map; ids are time-ordered (uuid v7), so
+        // sorting by id gives the oldest first.
+        let mut all: Vec<&Conversation> = self
+            .state
             .conversations
             .values()
             .map(|record| &record.conversation)
+            .collect();
+        all.sort_unstable_by_key(|c| c.id);
+        all.into_iter()
     }
 
     /// How many conversations are in the hot state.
@@ -115,7 +121,12 @@ impl Engine {
 
     /// A waiting conversation's position (1 is next); `None` if not waiting.
     pub fn queue_position(&self, id: ConversationId) -> Option<usize> {
-        if !self.state.router.is_waiting(id) {
+        let waiting = self
+            .state
+            .conversations
+            .get(&id)
+            .is_some_and(|record| record.queued.is_some());
+        if !waiting {
             return None;
         }
         self.state
@@ -127,7 +138,10 @@ impl Engine {
 
     /// How many conversations are active (not resolved or closed).
     pub fn active_count(&self) -> usize {
-        self.conversations()
+        self.state
+            .conversations
+            .values()
+            .map(|record| &record.conversation)
             .filter(|c| c.status.is_active())
             .count()
     }
@@ -136,5 +150,15 @@ impl Engine {
     pub fn conversations_in(&self, status: Status) -> impl Iterator<Item = &Conversation> {
         self.conversations()
             .filter(move |c| std::mem::discriminant(&c.status) == std::mem::discriminant(&status))
+    }
+}
+
+impl Engine {
+    /// A conversation's SLA policy and clocks, if it has any.
+    pub fn sla(&self, id: ConversationId) -> Option<&super::SlaState> {
+        self.state
+            .conversations
+            .get(&id)
+            .and_then(|record| record.sla.as_deref())
     }
 }

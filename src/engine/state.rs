@@ -2,12 +2,13 @@
 
 use super::config::EngineConfig;
 use super::event::{EventPayload, TransferTarget};
-use super::ids::{fnv1a, IdGenerator};
+use super::ids::{fnv1a, splitmix64, IdGenerator};
 use crate::model::{
     Author, ChannelKind, Conversation, ConversationId, Customer, CustomerId, Identity, Kind,
     Message, MessageId, OutboundId, Status, Tier, Visibility,
 };
-use crate::routing::{QueueKey, Requirements, SimpleRouter};
+use crate::routing::fast::sorted_pairs;
+use crate::routing::{FastMap, QueueKey, Requirements, SimpleRouter};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -26,6 +27,10 @@ pub(crate) enum TimerKind {
     ReopenWindow,
     /// A closed conversation leaves the hot state.
     Retention,
+    /// An SLA clock warns or breaches.
+    Sla,
+    /// An escalation rule could change its mind (a delay or threshold passes).
+    Escalation,
 }
 
 /// A conversation in the hot state, with its messages.
@@ -33,9 +38,41 @@ pub(crate) enum TimerKind {
 pub(crate) struct ConversationRecord {
     pub(crate) conversation: Conversation,
     pub(crate) messages: Vec<Message>,
-    /// Keys of this conversation's entries in the external-id index.
-    pub(crate) external_keys: Vec<(u16, u64)>,
     pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
+    /// Its SLA policy and clocks (none without SLA policies, and for mentions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sla: Option<Box<super::sla_stage::SlaState>>,
+    /// When its SLA timer is due, as entered in the timer set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sla_timer: Option<DateTime<Utc>>,
+    /// What escalation rules fired on it (changed only by escalation events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) escalation: Option<Box<crate::escalation::EscalationMemory>>,
+    /// When escalation should look at it again, as entered in the timer set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) escalation_timer: Option<DateTime<Utc>>,
+    /// When it entered the waiting queue, while it waits; with its priority
+    /// and id this is its key in the router's queue.
+    pub(crate) queued: Option<DateTime<Utc>>,
+}
+
+impl ConversationRecord {
+    /// Its key in the router's queue, while it waits.
+    pub(crate) fn queue_key(&self) -> Option<QueueKey> {
+        self.queued.map(|since| QueueKey {
+            priority: Reverse(self.conversation.priority),
+            since,
+            conversation: self.conversation.id,
+        })
+    }
+
+    /// Takes it out of the router's queue, if it waits there.
+    fn unqueue(&mut self, router: &mut SimpleRouter) {
+        if let Some(key) = self.queue_key() {
+            router.dequeue(&key);
+            self.queued = None;
+        }
+    }
 }
 
 /// Where a requested send belongs, until the runtime reports on it.
@@ -52,17 +89,23 @@ pub struct EngineState {
     pub(crate) now: Option<DateTime<Utc>>,
     pub(crate) last_seq: u64,
     pub(crate) ids: IdGenerator,
-    pub(crate) conversations: BTreeMap<ConversationId, Box<ConversationRecord>>,
-    pub(crate) customers: BTreeMap<CustomerId, Box<Customer>>,
-    /// (network, hash of handle) → customer; verified against the customer.
-    #[serde(with = "pairs")]
-    pub(crate) identity_index: BTreeMap<(ChannelKind, u64), CustomerId>,
+    /// The hot conversations. This and the other `FastMap`s are for lookups
+    /// only: nothing iterates them where order could change an outcome
+    /// (reads that list conversations sort them by id), and they serialise
+    /// sorted by key, so replay and snapshots stay exact.
+    #[serde(with = "sorted_pairs")]
+    pub(crate) conversations: FastMap<ConversationId, Box<ConversationRecord>>,
+    #[serde(with = "sorted_pairs")]
+    pub(crate) customers: FastMap<CustomerId, Box<Customer>>,
+    /// Hash of (network, handle) → customer; verified against the customer.
+    #[serde(with = "sorted_pairs")]
+    pub(crate) identity_index: FastMap<u64, CustomerId>,
     /// Identities whose hash collided with another's.
     #[serde(with = "pairs")]
     pub(crate) identity_collisions: BTreeMap<Identity, CustomerId>,
-    /// (channel index, hash of external id) → conversation; verified.
-    #[serde(with = "pairs")]
-    pub(crate) external_index: BTreeMap<(u16, u64), ConversationId>,
+    /// Hash of (channel index, external id) → conversation; verified.
+    #[serde(with = "sorted_pairs")]
+    pub(crate) external_index: FastMap<u64, ConversationId>,
     /// External ids whose hash collided with another's.
     #[serde(with = "pairs")]
     pub(crate) external_collisions: BTreeMap<(u16, String), ConversationId>,
@@ -96,12 +139,27 @@ mod pairs {
     }
 }
 
-pub(crate) fn identity_key(identity: &Identity) -> (ChannelKind, u64) {
-    (identity.network, fnv1a(identity.handle.as_bytes()))
+pub(crate) fn identity_key(identity: &Identity) -> u64 {
+    splitmix64(fnv1a(identity.handle.as_bytes()) ^ network_salt(identity.network))
 }
 
-pub(crate) fn external_key(channel: u16, external_id: &str) -> (u16, u64) {
-    (channel, fnv1a(external_id.as_bytes()))
+fn network_salt(network: ChannelKind) -> u64 {
+    (network as u64 + 1) << 56
+}
+
+pub(crate) fn external_key(channel: u16, external_id: &str) -> u64 {
+    splitmix64(fnv1a(external_id.as_bytes()) ^ (u64::from(channel) << 40))
+}
+
+/// Pushes onto a vector that grows by half its length when full (first to
+/// exactly one, then 2, 3, 4, 6, 9, …) rather than doubling from 4: most
+/// conversations hold a few messages and most customers a few
+/// conversations, and the hot state keeps a great many of them.
+fn push_compact<T>(vec: &mut Vec<T>, item: T) {
+    if vec.len() == vec.capacity() {
+        vec.reserve_exact((vec.len() / 2).max(1));
+    }
+    vec.push(item);
 }
 
 impl EngineState {
@@ -110,11 +168,11 @@ impl EngineState {
             now: None,
             last_seq: 0,
             ids: IdGenerator::new(config.effective_seed()),
-            conversations: BTreeMap::new(),
-            customers: BTreeMap::new(),
-            identity_index: BTreeMap::new(),
+            conversations: FastMap::default(),
+            customers: FastMap::default(),
+            identity_index: FastMap::default(),
             identity_collisions: BTreeMap::new(),
-            external_index: BTreeMap::new(),
+            external_index: FastMap::default(),
             external_collisions: BTreeMap::new(),
             pending_sends: BTreeMap::new(),
             timers: BTreeSet::new(),
@@ -194,12 +252,9 @@ impl EngineState {
         } else {
             self.external_index.insert(key, conversation);
         }
-        if let Some(record) = self.conversations.get_mut(&conversation) {
-            record.external_keys.push(key);
-        }
     }
 
-    fn requirements(&self, conversation: &Conversation) -> Requirements {
+    fn requirements(conversation: &Conversation) -> Requirements {
         Requirements {
             language: conversation.language,
             channel: conversation.channel.kind,
@@ -228,21 +283,44 @@ impl EngineState {
         }
     }
 
-    fn refresh_timer(&mut self, id: ConversationId, config: &EngineConfig) {
+    fn refresh_timer(&mut self, id: ConversationId, config: &EngineConfig, at: DateTime<Utc>) {
+        let escalation_due = match self.conversations.get(&id) {
+            Some(record) => super::escalation_stage::evaluate(config, self, record, at)
+                .and_then(|evaluation| evaluation.next_check),
+            None => return,
+        };
         let Some(record) = self.conversations.get_mut(&id) else {
             return;
         };
+        if record.escalation_timer != escalation_due {
+            if let Some(due) = record.escalation_timer {
+                self.timers.remove(&(due, id, TimerKind::Escalation));
+            }
+            if let Some(due) = escalation_due {
+                self.timers.insert((due, id, TimerKind::Escalation));
+            }
+            record.escalation_timer = escalation_due;
+        }
         let desired = Self::desired_timer(&record.conversation, config);
-        if record.timer == desired {
-            return;
+        if record.timer != desired {
+            if let Some((at, kind)) = record.timer {
+                self.timers.remove(&(at, id, kind));
+            }
+            if let Some((at, kind)) = desired {
+                self.timers.insert((at, id, kind));
+            }
+            record.timer = desired;
         }
-        if let Some((at, kind)) = record.timer {
-            self.timers.remove(&(at, id, kind));
+        let sla_due = record.sla.as_ref().and_then(|sla| sla.next_due());
+        if record.sla_timer != sla_due {
+            if let Some(at) = record.sla_timer {
+                self.timers.remove(&(at, id, TimerKind::Sla));
+            }
+            if let Some(at) = sla_due {
+                self.timers.insert((at, id, TimerKind::Sla));
+            }
+            record.sla_timer = sla_due;
         }
-        if let Some((at, kind)) = desired {
-            self.timers.insert((at, id, kind));
-        }
-        record.timer = desired;
     }
 
     /// Folds one event into the state. Infallible: events are facts.
@@ -259,7 +337,7 @@ impl EngineState {
         // Every conversation's timer follows its status and kind; keeping it
         // in step here means a due timer always has something to do.
         if let Some(conversation) = payload.conversation() {
-            self.refresh_timer(conversation, config);
+            self.refresh_timer(conversation, config, at);
         }
     }
 
@@ -352,14 +430,17 @@ impl EngineState {
                             closed_at: None,
                         },
                         messages: Vec::with_capacity(1),
-                        external_keys: Vec::with_capacity(1),
                         timer: None,
+                        sla: None,
+                        sla_timer: None,
+                        escalation: None,
+                        escalation_timer: None,
+                        queued: None,
                     }),
                 );
                 if let Some(c) = self.customers.get_mut(customer) {
-                    c.conversations.push(*conversation);
+                    push_compact(&mut c.conversations, *conversation);
                 }
-                self.refresh_timer(*conversation, config);
             }
             EventPayload::MessageReceived {
                 message,
@@ -372,7 +453,7 @@ impl EngineState {
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
                 let customer = if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
-                    c.messages.push(*message);
+                    push_compact(&mut c.messages, *message);
                     c.last_customer_message_at = at;
                     c.unanswered += 1;
                     c.sentiment = classification.sentiment;
@@ -388,19 +469,22 @@ impl EngineState {
                             c.intents.insert(position, intent.clone());
                         }
                     }
-                    record.messages.push(Message {
-                        id: *message,
-                        conversation: *conversation,
-                        author: Author::Customer {
-                            identity: inbound.author.clone(),
+                    push_compact(
+                        &mut record.messages,
+                        Message {
+                            id: *message,
+                            conversation: *conversation,
+                            author: Author::Customer {
+                                identity: inbound.author.clone(),
+                            },
+                            visibility: inbound.visibility,
+                            note: false,
+                            text: inbound.text.clone(),
+                            external_id: Some(inbound.external_id.clone()),
+                            outbound: None,
+                            at,
                         },
-                        visibility: inbound.visibility,
-                        note: false,
-                        text: inbound.text.clone(),
-                        external_id: Some(inbound.external_id.clone()),
-                        outbound: None,
-                        at,
-                    });
+                    );
                     Some(c.customer)
                 } else {
                     None
@@ -411,10 +495,10 @@ impl EngineState {
                     }
                 }
                 self.index_external(channel, &inbound.external_id, *conversation);
-                self.refresh_timer(*conversation, config);
             }
             EventPayload::ConversationQueued { conversation } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     if c.status == Status::Assigned {
                         c.status = Status::Open;
@@ -425,8 +509,8 @@ impl EngineState {
                         since: at,
                         conversation: *conversation,
                     };
-                    let requirements =
-                        self.requirements(&self.conversations[conversation].conversation);
+                    let requirements = Self::requirements(c);
+                    record.queued = Some(at);
                     self.router.release(*conversation);
                     self.router.enqueue(key, requirements);
                 }
@@ -436,6 +520,7 @@ impl EngineState {
                 agent,
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     c.assignee = Some(*agent);
                     if c.status == Status::Open {
@@ -443,7 +528,6 @@ impl EngineState {
                     }
                     let channel = c.channel.kind;
                     self.router.assign(*conversation, *agent, channel);
-                    self.refresh_timer(*conversation, config);
                 }
             }
             EventPayload::ConversationTransferred {
@@ -452,6 +536,7 @@ impl EngineState {
                 ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     self.router.release(*conversation);
                     match target {
@@ -469,7 +554,6 @@ impl EngineState {
                             if c.status == Status::Assigned {
                                 c.status = Status::Open;
                             }
-                            self.router.dequeue(*conversation);
                         }
                     }
                 }
@@ -489,23 +573,27 @@ impl EngineState {
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
-                    c.messages.push(*message);
+                    push_compact(&mut c.messages, *message);
                     if !automated {
                         c.first_response_at.get_or_insert(at);
                         c.last_agent_reply_at = Some(at);
                         c.unanswered = 0;
                     }
-                    record.messages.push(Message {
-                        id: *message,
-                        conversation: *conversation,
-                        author: agent.map_or(Author::Automation, |agent| Author::Agent { agent }),
-                        visibility: outbound.visibility,
-                        note: false,
-                        text: outbound.text.clone(),
-                        external_id: None,
-                        outbound: Some(outbound.id),
-                        at,
-                    });
+                    push_compact(
+                        &mut record.messages,
+                        Message {
+                            id: *message,
+                            conversation: *conversation,
+                            author: agent
+                                .map_or(Author::Automation, |agent| Author::Agent { agent }),
+                            visibility: outbound.visibility,
+                            note: false,
+                            text: outbound.text.clone(),
+                            external_id: None,
+                            outbound: Some(outbound.id),
+                            at,
+                        },
+                    );
                     self.pending_sends.insert(
                         outbound.id,
                         PendingSend {
@@ -546,61 +634,71 @@ impl EngineState {
             } => {
                 self.ids.observe(message.as_uuid());
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    record.conversation.messages.push(*message);
-                    record.messages.push(Message {
-                        id: *message,
-                        conversation: *conversation,
-                        author: Author::Agent { agent: *agent },
-                        visibility: Visibility::Private,
-                        note: true,
-                        text: text.clone(),
-                        external_id: None,
-                        outbound: None,
-                        at,
-                    });
+                    push_compact(&mut record.conversation.messages, *message);
+                    push_compact(
+                        &mut record.messages,
+                        Message {
+                            id: *message,
+                            conversation: *conversation,
+                            author: Author::Agent { agent: *agent },
+                            visibility: Visibility::Private,
+                            note: true,
+                            text: text.clone(),
+                            external_id: None,
+                            outbound: None,
+                            at,
+                        },
+                    );
                 }
             }
             EventPayload::StatusChanged {
                 conversation, to, ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    if matches!(
+                        to,
+                        Status::Resolved
+                            | Status::Closed { .. }
+                            | Status::Pending
+                            | Status::Snoozed { .. }
+                    ) {
+                        record.unqueue(&mut self.router);
+                    }
                     let c = &mut record.conversation;
                     c.status = *to;
                     match to {
                         Status::Resolved => {
                             c.resolved_at = Some(at);
-                            self.router.dequeue(*conversation);
                             self.router.release(*conversation);
                         }
                         Status::Closed { .. } => {
                             c.closed_at = Some(at);
-                            self.router.dequeue(*conversation);
                             self.router.release(*conversation);
                         }
-                        Status::Pending | Status::Snoozed { .. } => {
-                            self.router.dequeue(*conversation);
-                        }
+                        Status::Pending | Status::Snoozed { .. } => {}
                         Status::Open => {
                             c.assignee = None;
                             self.router.release(*conversation);
                         }
                         Status::Assigned => {}
                     }
-                    self.refresh_timer(*conversation, config);
                 }
             }
             EventPayload::MentionPromoted { conversation } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     record.conversation.kind = Kind::Query;
-                    self.refresh_timer(*conversation, config);
                 }
             }
             EventPayload::PriorityChanged {
                 conversation, to, ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
+                    if let Some(key) = record.queue_key() {
+                        if self.router.reprioritise(&key, *to).is_none() {
+                            record.queued = None;
+                        }
+                    }
                     record.conversation.priority = *to;
-                    self.router.reprioritise(*conversation, *to);
                 }
             }
             EventPayload::TagAdded { conversation, tag } => {
@@ -612,34 +710,69 @@ impl EngineState {
                 }
             }
             EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
-                self.router.upsert_agent(agent.clone());
+                self.router.upsert_agent((**agent).clone());
             }
             EventPayload::PresenceChanged { agent, presence } => {
                 self.router.set_presence(*agent, *presence);
             }
             EventPayload::ConversationArchived { conversation } => {
-                self.archive(*conversation);
+                self.archive(config, *conversation);
+            }
+            EventPayload::EscalationFired { conversation, .. }
+            | EventPayload::EscalationCleared { conversation, .. } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    super::escalation_stage::apply(record, at, payload);
+                }
+            }
+            EventPayload::EscalationChecked { .. } | EventPayload::NotificationRequested { .. } => {
+            }
+            EventPayload::SlaClockStarted { conversation, .. }
+            | EventPayload::SlaClockChanged { conversation, .. }
+            | EventPayload::SlaPolicyChanged { conversation, .. }
+            | EventPayload::SlaWarning { conversation, .. }
+            | EventPayload::SlaBreached { conversation, .. }
+            | EventPayload::SlaMet { conversation, .. } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    super::sla_stage::apply(record, at, payload);
+                }
             }
         }
     }
 
-    fn archive(&mut self, id: ConversationId) {
-        let Some(record) = self.conversations.remove(&id) else {
+    fn archive(&mut self, config: &EngineConfig, id: ConversationId) {
+        let Some(mut record) = self.conversations.remove(&id) else {
             return;
         };
         self.archived += 1;
         if let Some((at, kind)) = record.timer {
             self.timers.remove(&(at, id, kind));
         }
-        for key in &record.external_keys {
-            if self.external_index.get(key) == Some(&id) {
-                self.external_index.remove(key);
+        if let Some(at) = record.sla_timer {
+            self.timers.remove(&(at, id, TimerKind::Sla));
+        }
+        if let Some(at) = record.escalation_timer {
+            self.timers.remove(&(at, id, TimerKind::Escalation));
+        }
+        // Its external ids were indexed under the channel they came in or
+        // went out on: a configured channel, or `u16::MAX` for one that is
+        // not (any more). Entries that point here are this conversation's.
+        let channels = u16::try_from(config.channels.len()).unwrap_or(u16::MAX);
+        for external_id in record
+            .messages
+            .iter()
+            .filter_map(|m| m.external_id.as_deref())
+        {
+            for channel in (0..channels).chain(std::iter::once(u16::MAX)) {
+                let key = external_key(channel, external_id);
+                if self.external_index.get(&key) == Some(&id) {
+                    self.external_index.remove(&key);
+                }
             }
         }
         self.external_collisions.retain(|_, holder| *holder != id);
         self.pending_sends
             .retain(|_, pending| pending.conversation != id);
-        self.router.dequeue(id);
+        record.unqueue(&mut self.router);
         self.router.release(id);
         let customer_id = record.conversation.customer;
         let forget = match self.customers.get_mut(&customer_id) {
@@ -662,5 +795,31 @@ impl EngineState {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_vectors_grow_exactly_at_first_then_by_half() {
+        let mut vec: Vec<u32> = Vec::new();
+        let mut capacities = Vec::new();
+        for n in 0..10 {
+            push_compact(&mut vec, n);
+            capacities.push(vec.capacity());
+        }
+        assert_eq!(vec, (0..10).collect::<Vec<_>>());
+        assert_eq!(capacities, vec![1, 2, 3, 4, 6, 6, 9, 9, 9, 13]);
+    }
+
+    #[test]
+    fn identity_keys_differ_by_network_and_external_keys_by_channel() {
+        let x = Identity::new(ChannelKind::X, "@anna");
+        let facebook = Identity::new(ChannelKind::Facebook, "@anna");
+        assert_ne!(identity_key(&x), identity_key(&facebook));
+        assert_ne!(external_key(0, "17"), external_key(1, "17"));
+        assert_eq!(external_key(3, "17"), external_key(3, "17"));
     }
 }

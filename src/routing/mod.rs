@@ -9,6 +9,11 @@
 //! one, with a free unit of capacity. The routing issue replaces the agent
 //! scan with indexes; the engine only talks to it through the methods here.
 //!
+//! A queue entry is named by its [`QueueKey`]; the caller (the engine keeps
+//! it with the conversation) passes the key back to dequeue or re-key, so the
+//! router holds one ordered map for the queue and nothing per conversation
+//! besides.
+//!
 //! Costs: queueing, dequeueing and re-keying are O(log q); choosing an agent
 //! for a conversation is O(a) over agents; choosing a conversation for an
 //! agent walks the queue in order until one fits (O(q) in the worst case).
@@ -20,6 +25,129 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
+
+pub(crate) use fast::FastMap;
+
+/// Hash maps with a fixed, deterministic hasher, for the engine's hot
+/// lookups. Nothing iterates them in a way that affects outcomes, and they
+/// serialise as a list of pairs sorted by key so output is deterministic.
+pub(crate) mod fast {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+    /// A hash map with [`MixHasher`]: same inputs, same layout, every run.
+    pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
+
+    /// A small multiply-and-rotate hasher with a splitmix finaliser; keys are
+    /// ids and pre-hashed strings, never attacker-chosen bulk data that a
+    /// seeded hasher would be needed for (the engine verifies every hit).
+    #[derive(Debug, Clone, Copy, Default)]
+    pub(crate) struct MixHasher(u64);
+
+    impl Hasher for MixHasher {
+        fn write(&mut self, bytes: &[u8]) {
+            let mut chunks = bytes.chunks_exact(8);
+            for chunk in &mut chunks {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                self.write_u64(u64::from_le_bytes(word));
+            }
+            let rest = chunks.remainder();
+            if !rest.is_empty() {
+                let mut word = [0u8; 8];
+                word[..rest.len()].copy_from_slice(rest);
+                self.write_u64(u64::from_le_bytes(word));
+            }
+        }
+
+        fn write_u64(&mut self, value: u64) {
+            self.0 = (self.0.rotate_left(23) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+
+        fn write_u8(&mut self, value: u8) {
+            self.write_u64(u64::from(value));
+        }
+
+        fn write_u16(&mut self, value: u16) {
+            self.write_u64(u64::from(value));
+        }
+
+        fn write_u32(&mut self, value: u32) {
+            self.write_u64(u64::from(value));
+        }
+
+        fn write_usize(&mut self, value: usize) {
+            self.write_u64(value as u64);
+        }
+
+        fn finish(&self) -> u64 {
+            let mut x = self.0;
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^ (x >> 31)
+        }
+    }
+
+    /// Serialises an ordered map with non-string keys as a list of pairs.
+    pub(crate) mod btree_pairs {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+        use std::collections::BTreeMap;
+
+        pub(crate) fn serialize<K, V, S>(
+            map: &BTreeMap<K, V>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error>
+        where
+            K: Serialize,
+            V: Serialize,
+            S: Serializer,
+        {
+            serializer.collect_seq(map.iter())
+        }
+
+        pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+        where
+            K: Deserialize<'de> + Ord,
+            V: Deserialize<'de>,
+            D: Deserializer<'de>,
+        {
+            let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
+            Ok(pairs.into_iter().collect())
+        }
+    }
+
+    /// Serialises a [`FastMap`] as a list of `[key, value]` pairs sorted by
+    /// key (JSON maps need string keys; sorting makes the output
+    /// independent of the table's layout).
+    pub(crate) mod sorted_pairs {
+        use super::*;
+
+        pub(crate) fn serialize<K, V, S>(
+            map: &FastMap<K, V>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error>
+        where
+            K: Serialize + Ord,
+            V: Serialize,
+            S: Serializer,
+        {
+            let mut pairs: Vec<(&K, &V)> = map.iter().collect();
+            pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            serializer.collect_seq(pairs)
+        }
+
+        pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<FastMap<K, V>, D::Error>
+        where
+            K: Deserialize<'de> + Eq + Hash,
+            V: Deserialize<'de>,
+            D: Deserializer<'de>,
+        {
+            let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
+            Ok(pairs.into_iter().collect())
+        }
+    }
+}
 
 /// What a waiting conversation needs from an agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,12 +173,6 @@ pub struct QueueKey {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Waiting {
-    key: QueueKey,
-    requirements: Requirements,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct AgentLoad {
     agent: Agent,
     total: u32,
@@ -73,10 +195,13 @@ impl AgentLoad {
 /// The router's state: queue, agents and their load, current assignments.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimpleRouter {
-    queue: BTreeSet<QueueKey>,
-    waiting: BTreeMap<ConversationId, Waiting>,
+    /// Waiting conversations in order, with what each needs. The caller
+    /// (the engine) remembers each waiting conversation's key.
+    #[serde(with = "fast::btree_pairs")]
+    queue: BTreeMap<QueueKey, Requirements>,
     agents: BTreeMap<AgentId, AgentLoad>,
-    assignments: BTreeMap<ConversationId, (AgentId, ChannelKind)>,
+    #[serde(with = "fast::sorted_pairs")]
+    assignments: FastMap<ConversationId, (AgentId, ChannelKind)>,
 }
 
 impl SimpleRouter {
@@ -125,44 +250,39 @@ impl SimpleRouter {
         self.agents.get(&agent).map(|slot| slot.total)
     }
 
-    /// Puts a conversation in the queue (re-keys it when already there).
+    /// Puts a conversation in the queue under `key`. The caller keeps the
+    /// key (it names the entry) and takes any earlier entry of the same
+    /// conversation out first with [`SimpleRouter::dequeue`].
     pub fn enqueue(&mut self, key: QueueKey, requirements: Requirements) {
-        self.dequeue(key.conversation);
-        self.queue.insert(key);
-        self.waiting
-            .insert(key.conversation, Waiting { key, requirements });
+        self.queue.insert(key, requirements);
     }
 
-    /// Takes a conversation out of the queue; whether it was there.
-    pub fn dequeue(&mut self, conversation: ConversationId) -> bool {
-        match self.waiting.remove(&conversation) {
-            Some(waiting) => {
-                self.queue.remove(&waiting.key);
-                true
-            }
-            None => false,
-        }
+    /// Takes the entry `key` out of the queue; whether it was there.
+    pub fn dequeue(&mut self, key: &QueueKey) -> bool {
+        self.queue.remove(key).is_some()
     }
 
-    /// Changes a waiting conversation's priority, keeping its place in time.
-    pub fn reprioritise(&mut self, conversation: ConversationId, priority: Priority) {
-        if let Some(waiting) = self.waiting.get(&conversation).cloned() {
-            let key = QueueKey {
-                priority: Reverse(priority),
-                ..waiting.key
-            };
-            self.enqueue(key, waiting.requirements);
-        }
+    /// Changes a waiting conversation's priority, keeping its place in time;
+    /// returns the new key (`None`, and nothing changes, when `key` is not
+    /// queued).
+    pub fn reprioritise(&mut self, key: &QueueKey, priority: Priority) -> Option<QueueKey> {
+        let requirements = self.queue.remove(key)?;
+        let key = QueueKey {
+            priority: Reverse(priority),
+            ..*key
+        };
+        self.queue.insert(key, requirements);
+        Some(key)
     }
 
-    /// Whether the conversation is waiting.
-    pub fn is_waiting(&self, conversation: ConversationId) -> bool {
-        self.waiting.contains_key(&conversation)
+    /// Whether the entry `key` is in the queue.
+    pub fn is_queued(&self, key: &QueueKey) -> bool {
+        self.queue.contains_key(key)
     }
 
     /// The waiting conversations in queue order.
     pub fn queue(&self) -> impl Iterator<Item = ConversationId> + '_ {
-        self.queue.iter().map(|key| key.conversation)
+        self.queue.keys().map(|key| key.conversation)
     }
 
     /// How many conversations wait.
@@ -170,9 +290,9 @@ impl SimpleRouter {
         self.queue.len()
     }
 
-    /// Records that `agent` owns `conversation` (one unit of load).
+    /// Records that `agent` owns `conversation` (one unit of load), releasing
+    /// any earlier owner. The caller takes it out of the queue.
     pub fn assign(&mut self, conversation: ConversationId, agent: AgentId, channel: ChannelKind) {
-        self.dequeue(conversation);
         self.release(conversation);
         if let Some(slot) = self.agents.get_mut(&agent) {
             slot.total += 1;
@@ -239,9 +359,8 @@ impl SimpleRouter {
         }
         self.queue
             .iter()
-            .filter_map(|key| self.waiting.get(&key.conversation))
-            .find(|waiting| eligible(slot, &waiting.requirements))
-            .map(|waiting| waiting.key.conversation)
+            .find(|(_, requirements)| eligible(slot, requirements))
+            .map(|(key, _)| key.conversation)
     }
 }
 
@@ -297,6 +416,38 @@ mod tests {
         router.enqueue(key(3, Priority::Normal, 0), DUTCH_X);
         let order: Vec<u128> = router.queue().map(|c| c.as_uuid().as_u128()).collect();
         assert_eq!(order, vec![2, 3, 1]);
+    }
+
+    #[test]
+    fn dequeue_removes_only_the_named_entry() {
+        let mut router = SimpleRouter::new();
+        router.enqueue(key(1, Priority::Normal, 1), DUTCH_X);
+        router.enqueue(key(2, Priority::Normal, 2), DUTCH_X);
+        assert!(router.dequeue(&key(1, Priority::Normal, 1)));
+        assert!(
+            !router.dequeue(&key(2, Priority::High, 2)),
+            "a stale key names nothing"
+        );
+        let order: Vec<u128> = router.queue().map(|c| c.as_uuid().as_u128()).collect();
+        assert_eq!(order, vec![2]);
+        assert!(router.is_queued(&key(2, Priority::Normal, 2)));
+    }
+
+    #[test]
+    fn reprioritising_keeps_the_arrival_time_and_returns_the_new_key() {
+        let mut router = SimpleRouter::new();
+        router.enqueue(key(1, Priority::Normal, 1), DUTCH_X);
+        router.enqueue(key(2, Priority::Normal, 2), DUTCH_X);
+        router.enqueue(key(3, Priority::High, 3), DUTCH_X);
+        let moved = router.reprioritise(&key(2, Priority::Normal, 2), Priority::High);
+        assert_eq!(moved, Some(key(2, Priority::High, 2)));
+        let order: Vec<u128> = router.queue().map(|c| c.as_uuid().as_u128()).collect();
+        assert_eq!(order, vec![2, 3, 1]);
+        assert_eq!(
+            router.reprioritise(&key(9, Priority::Normal, 0), Priority::Low),
+            None
+        );
+        assert_eq!(router.queue_len(), 3);
     }
 
     #[test]

@@ -247,6 +247,9 @@ pub enum SlaError {
     /// Two policies share a name.
     #[error("SLA policy {0:?} is defined twice")]
     DuplicatePolicy(String),
+    /// A policy's calendar is never open, so no deadline could be computed.
+    #[error("SLA policy {0:?} has a calendar that is never open")]
+    NeverOpen(String),
     /// A warning fraction outside 1..=999 thousandths.
     #[error("warning fraction {0}‰ is outside 1..=999")]
     BadWarning(u16),
@@ -324,6 +327,10 @@ impl SlaPolicies {
             if policies[..index].iter().any(|p| p.name == policy.name) {
                 return Err(SlaError::DuplicatePolicy(policy.name.clone()));
             }
+            let far_past = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+            if policy.calendar.next_open(far_past).is_none() {
+                return Err(SlaError::NeverOpen(policy.name.clone()));
+            }
             if let WarningThreshold::Fraction { permille } = policy.warning {
                 if !(1..=999).contains(&permille) {
                     return Err(SlaError::BadWarning(permille));
@@ -348,12 +355,12 @@ impl SlaPolicies {
     }
 
     /// One 24/7 policy for everything.
-    pub fn single(policy: SlaPolicy) -> Self {
-        SlaPolicies {
-            policies: vec![policy],
-            rules: Vec::new(),
-            default: 0,
-        }
+    ///
+    /// # Errors
+    /// As [`SlaPolicies::new`].
+    pub fn single(policy: SlaPolicy) -> Result<Self, SlaError> {
+        let name = policy.name.clone();
+        SlaPolicies::new(vec![policy], Vec::new(), &name)
     }
 
     /// The policy for these facts.

@@ -44,3 +44,5 @@ pub enum StatsError {
     #[error("corrupt response-time histogram: {0}")]
     CorruptHistogram(&'static str),
 }
+pub mod eta;
+pub use eta::{round_up_to_step, EtaError, EtaEstimate, EtaEstimator, EtaInput, EtaSettings};

@@ -1,4 +1,4 @@
-//! One conformance suite for every [`EventStore`](super::EventStore).
+//! One conformance suite for every [`EventStore`].
 //!
 //! Store implementations (memory, SQLite, PostgreSQL, your own) call
 //! [`run`] from a test; it exercises ordering, paging, idempotent appends,

@@ -14,6 +14,8 @@
 //! - contrast: after "but" (maar, mais, aber, 但是, ...) counts 1.5 times,
 //!   before it half;
 //! - emoji and emoticons: 😡 and `:(` negative, 😊, 🙏 and `:)` positive, ✈️ neutral;
+//! - questions: in "is flight 12 on time?" or "what's the fee?" positive
+//!   and mild negative words count for nothing;
 //! - phrases: "thank you", "thanks for nothing", "on hold", "still waiting",
 //!   "missed my connection", "2 hours";
 //! - sarcasm next to a disruption: in "great, another delay" the enthusiasm
@@ -182,6 +184,8 @@ const AFTER_CONTRAST: f32 = 1.5;
 const SARCASM_NEGATIVE_TOTAL: f32 = -2.0;
 /// ... and keep this share of their valence.
 const SARCASM_SHARE: f32 = 0.3;
+/// In a question, negative words milder than this count for nothing.
+const QUESTION_MILD_NEGATIVE: f32 = -1.0;
 /// What an unused post-negator (Japanese ない) adds on its own.
 const POST_NEGATOR_RESIDUAL: f32 = -0.4;
 
@@ -510,6 +514,8 @@ struct Item {
     caps: bool,
     emoji: bool,
     clause_break: bool,
+    /// (A clause break) a question mark.
+    question: bool,
     /// A number, for phrases like "2 hours".
     number: bool,
 }
@@ -603,8 +609,13 @@ impl<'a> Run<'a> {
                         self.exclamations += 1;
                         self.push_break();
                     }
-                    '.' | ',' | ';' | ':' | '?' | '…' | '(' | ')' | '\n' | '，' | '。' | '？'
-                    | '、' | '；' | '：' | '"' | '“' | '”' => self.push_break(),
+                    '?' | '？' => self.push_item(Item {
+                        clause_break: true,
+                        question: true,
+                        ..Item::default()
+                    }),
+                    '.' | ',' | ';' | ':' | '…' | '(' | ')' | '\n' | '，' | '。' | '、' | '；'
+                    | '：' | '"' | '“' | '”' => self.push_break(),
                     _ => {
                         if let Some(valence) = emoji_valence(c) {
                             self.push_item(Item {
@@ -950,6 +961,25 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        // A question asks about things, it does not praise them: in "is my
+        // flight on time?" or "what's the fee?" positive and mild negative
+        // words count for nothing (negated words, emoji and durations such
+        // as "3 days" still count).
+        for (q, item) in items.iter().enumerate() {
+            if !item.question {
+                continue;
+            }
+            for k in (0..q)
+                .rev()
+                .take_while(|k| !items.get(*k).is_some_and(|i| i.clause_break))
+            {
+                let value = values[k];
+                let mild = value > 0.0 || (value > QUESTION_MILD_NEGATIVE && !items[k].number);
+                if mild && !negated[k] && !items[k].emoji {
+                    values[k] = 0.0;
+                }
+            }
+        }
         // A negation with nothing to flip is a complaint of its own.
         for (k, item) in items.iter().enumerate() {
             if let (Some(residual), false) = (item.info.negator, used[k]) {
@@ -1217,6 +1247,28 @@ mod tests {
     fn sarcastic_praise_next_to_a_delay_reads_negative() {
         assert!(score("great, another delay. love it") < -0.05);
         assert!(score("thanks for nothing") < -0.05);
+    }
+
+    #[test]
+    fn questions_about_good_things_are_neutral() {
+        assert_eq!(score("is flight 2207 on time tonight?"), 0.0);
+        assert_eq!(score("can I get an upgrade with miles?"), 0.0);
+        assert_eq!(score("what's the fee to change my flight?"), 0.0);
+        assert!(score("flight 2207 is on time tonight") > 0.05);
+    }
+
+    #[test]
+    fn questions_keep_complaints_negations_and_durations() {
+        assert!(score("why is my flight cancelled again?") < -0.05);
+        assert!(score("why can't anyone answer the phone?") < -0.05);
+        assert!(score("why does it take 3 days to get a response?") < -0.05);
+        assert!(score("is it not good enough?") < -0.05);
+    }
+
+    #[test]
+    fn arriving_early_is_praise_but_how_early_is_a_question() {
+        assert!(score("landed 20 minutes early") > 0.05);
+        assert_eq!(score("how early should I get to the airport"), 0.0);
     }
 
     #[test]

@@ -98,7 +98,7 @@ fn identity(customer: u8, whatsapp: bool) -> Identity {
 
 /// Runs a script; returns the engine, every event, and how many inputs were refused.
 fn run(script: &[Op]) -> (Engine, Vec<Event>, usize) {
-    let mut engine = Engine::new(config());
+    let mut engine = Engine::new(config_with_sla());
     let mut now: DateTime<Utc> = at("2026-11-23T08:00:00Z");
     let mut log: Vec<Event> = Vec::new();
     let mut external = 0u32;
@@ -399,7 +399,7 @@ proptest! {
     #[test]
     fn replay_rebuilds_the_live_state_and_every_message_is_accounted_for(script in prop::collection::vec(op(), 1..80)) {
         let (engine, log, _refused) = run(&script);
-        let replayed = Engine::replay(config(), log.clone()).expect("replay accepts the log");
+        let replayed = Engine::replay(config_with_sla(), log.clone()).expect("replay accepts the log");
         if replayed.state() != engine.state() {
             let live = serde_json::to_string_pretty(engine.state()).unwrap();
             let again = serde_json::to_string_pretty(replayed.state()).unwrap();

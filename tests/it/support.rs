@@ -57,3 +57,59 @@ pub fn inbound(message: InboundMessage, language: Option<Language>) -> Input {
         classification: Some(Classification::query(language)),
     }
 }
+
+/// The reference desk's promise: first and next response within an hour,
+/// resolution within a day, 24/7, warning at 75 %; plus an office-hours
+/// policy for e-mail.
+pub fn hour_promise() -> caredesk::sla::SlaPolicies {
+    use caredesk::sla::*;
+    let hour = SlaPolicy::around_the_clock(
+        "hour",
+        TargetSet::default()
+            .with_minutes(SlaTarget::FirstResponse, 60)
+            .with_minutes(SlaTarget::NextResponse, 60)
+            .with_minutes(SlaTarget::Resolution, 24 * 60),
+    )
+    .with_priority_targets(
+        Priority::Urgent,
+        TargetSet::default()
+            .with_minutes(SlaTarget::FirstResponse, 15)
+            .with_minutes(SlaTarget::NextResponse, 15)
+            .with_minutes(SlaTarget::Resolution, 4 * 60),
+    );
+    let office = caredesk::calendar::BusinessCalendar::builder("Europe/Amsterdam")
+        .open_on(
+            &[
+                chrono::Weekday::Mon,
+                chrono::Weekday::Tue,
+                chrono::Weekday::Wed,
+                chrono::Weekday::Thu,
+                chrono::Weekday::Fri,
+            ],
+            "09:00",
+            "17:00",
+        )
+        .build()
+        .expect("valid calendar");
+    let whatsapp = SlaPolicy::around_the_clock(
+        "whatsapp office hours",
+        TargetSet::default().with_minutes(SlaTarget::FirstResponse, 120),
+    )
+    .with_calendar(office);
+    SlaPolicies::new(
+        vec![hour, whatsapp],
+        vec![PolicyRule {
+            when: PolicyMatch {
+                channel: Some(ChannelKind::Whatsapp),
+                ..PolicyMatch::default()
+            },
+            policy: "whatsapp office hours".into(),
+        }],
+        "hour",
+    )
+    .expect("valid policies")
+}
+
+pub fn config_with_sla() -> EngineConfig {
+    config().with_sla(hour_promise())
+}
