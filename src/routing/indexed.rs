@@ -353,7 +353,7 @@ pub enum RouterError {
 type ClassHeads = BTreeSet<(QueueOrder, u32)>;
 
 /// Interned skill number.
-type SkillNo = u16;
+type SkillNo = u32;
 
 /// Rank within a pool: lower is served first; ties break on the agent id.
 type Rank = (u64, i64, AgentId);
@@ -1122,9 +1122,8 @@ impl Router {
         if let Some(number) = self.skill_numbers.get(skill) {
             return *number;
         }
-        // More than 65,535 distinct skills share the last number: they then
-        // count as one skill for indexing, and `fits` still compares numbers,
-        // so such a tenant gets coarser (never wrong-direction) matching.
+        // Four billion distinct skills cannot be held in memory (each name
+        // is a heap string interned here), so the fallback is never reached.
         let number = SkillNo::try_from(self.skill_names.len()).unwrap_or(SkillNo::MAX);
         self.skill_numbers.insert(skill.clone(), number);
         self.skill_names.push(skill.clone());
@@ -1805,9 +1804,8 @@ impl Router {
         if let Some(id) = self.class_ids.get(&needs) {
             return *id;
         }
-        // Class ids are u32: four billion distinct requirement sets is far
-        // beyond any desk; the last id is reused past that (same needs check
-        // still guards eligibility through `fits`, only ordering coarsens).
+        // Class ids are u32: four billion classes (each over 100 bytes, kept
+        // here) cannot be held in memory, so the fallback is never reached.
         let id = u32::try_from(self.classes.len()).unwrap_or(u32::MAX);
         self.class_ids.insert(needs.clone(), id);
         self.classes.push(Class {
