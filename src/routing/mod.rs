@@ -496,3 +496,20 @@ mod tests {
         assert_eq!(next.map(|c| c.as_uuid().as_u128()), Some(6));
     }
 }
+
+pub mod indexed;
+pub mod offer;
+pub mod queue;
+pub mod relax;
+pub mod shift;
+pub mod strategy;
+
+pub use indexed::{
+    AgentChange, Decision, OfflinePolicy, RouteState, Router, RouterConfig, RouterError,
+    RouterTimer, Weights,
+};
+pub use offer::{Offer, OfferEnded, OfferMode};
+pub use queue::{AgentFilter, QueueId, QueueMatch, QueueOrder, QueueSpec, RouteRequirements};
+pub use relax::{Relax, RelaxationStep};
+pub use shift::{Shift, ShiftInterval};
+pub use strategy::{BaseStrategy, RoutingStrategy};

@@ -14,6 +14,7 @@ mod events;
 mod guard;
 mod guard_engine;
 mod language;
+mod routing;
 mod sentiment;
 mod sim;
 mod sla;
