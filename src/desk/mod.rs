@@ -42,9 +42,12 @@ pub use clock::{Clock, ManualClock, SystemClock, TokioClock};
 pub use outbox::RetryPolicy;
 
 use crate::channel::{Channel, ChannelError, DeliveryReceipt};
+use crate::directory::CustomerDirectory;
 use crate::engine::{
-    DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, Event, Input, CURRENT_SCHEMA,
+    DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, Event, EventPayload, Input,
+    CURRENT_SCHEMA,
 };
+use crate::escalation::Notifier;
 use crate::model::{
     ChannelRef, Classification, ConversationId, InboundMessage, OutboundId, OutboundMessage,
 };
@@ -290,6 +293,24 @@ impl DeskHandle {
 
 type SendResult = (OutboundId, Result<DeliveryReceipt, ChannelError>);
 
+/// Optional edges of a desk: the customer directory and the notifier.
+#[derive(Default, Clone)]
+pub struct DeskExtensions {
+    /// Looked up for each new conversation's author; the profile is recorded.
+    pub directory: Option<Arc<dyn CustomerDirectory>>,
+    /// Receives every `notification_requested` event (best effort, logged on failure).
+    pub notifier: Option<Arc<dyn Notifier>>,
+}
+
+impl std::fmt::Debug for DeskExtensions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeskExtensions")
+            .field("directory", &self.directory.is_some())
+            .field("notifier", &self.notifier.is_some())
+            .finish()
+    }
+}
+
 /// One tenant's running desk; see the [module documentation](self).
 ///
 /// ```
@@ -332,6 +353,11 @@ pub struct Desk {
     last_snapshot: u64,
     results_tx: mpsc::Sender<SendResult>,
     results_rx: mpsc::Receiver<SendResult>,
+    directory: Option<Arc<dyn CustomerDirectory>>,
+    notifier: Option<Arc<dyn Notifier>>,
+    /// Inputs produced by lookups the desk started (directory profiles).
+    lookups_tx: mpsc::Sender<Input>,
+    lookups_rx: mpsc::Receiver<Input>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -409,6 +435,38 @@ impl Desk {
         ),
         DeskError,
     > {
+        Desk::start_with(
+            make_config,
+            store,
+            channels,
+            clock,
+            config,
+            DeskExtensions::default(),
+        )
+        .await
+    }
+
+    /// Starts a desk that also looks customers up in a directory when their
+    /// conversation opens (recording the profile with
+    /// [`Input::AttachProfile`]) and hands `notification_requested` events to
+    /// a notifier.
+    ///
+    /// # Errors
+    /// As [`Desk::start`].
+    pub async fn start_with(
+        make_config: impl Fn() -> EngineConfig + Send + Sync + 'static,
+        store: Arc<dyn EventStore>,
+        channels: Vec<Arc<dyn Channel>>,
+        clock: Arc<dyn Clock>,
+        config: DeskConfig,
+        extensions: DeskExtensions,
+    ) -> Result<
+        (
+            DeskHandle,
+            tokio::task::JoinHandle<Result<DeskStatus, DeskError>>,
+        ),
+        DeskError,
+    > {
         let make_config: Box<dyn Fn() -> EngineConfig + Send + Sync> = Box::new(make_config);
         let (engine, outbox, last_snapshot) = load(&*make_config, &*store).await?;
         let now = Instant::now();
@@ -425,6 +483,7 @@ impl Desk {
         }
         let (commands_tx, commands_rx) = mpsc::channel(config.queue_capacity.max(1));
         let (results_tx, results_rx) = mpsc::channel(config.max_in_flight.max(1));
+        let (lookups_tx, lookups_rx) = mpsc::channel(config.queue_capacity.max(1));
         let desk = Desk {
             make_config,
             engine,
@@ -438,6 +497,10 @@ impl Desk {
             last_snapshot,
             results_tx,
             results_rx,
+            directory: extensions.directory,
+            notifier: extensions.notifier,
+            lookups_tx,
+            lookups_rx,
         };
         let task = tokio::spawn(desk.run(commands_rx));
         Ok((
@@ -492,6 +555,13 @@ impl Desk {
                         results.push(more);
                     }
                     self.record_results(results).await?;
+                }
+                Some(input) = self.lookups_rx.recv(), if accepting => {
+                    let mut inputs = vec![input];
+                    while let Ok(more) = self.lookups_rx.try_recv() {
+                        inputs.push(more);
+                    }
+                    self.handle_internal(inputs).await?;
                 }
                 command = commands.recv(), if accepting => {
                     let Some(first) = command else {
@@ -670,6 +740,7 @@ impl Desk {
                     metrics::counter!("caredesk_events_persisted_total")
                         .increment(events_ref.len() as u64);
                     self.outbox.observe(&events_ref);
+                    self.start_lookups(&events_ref);
                     for (start, end, waiting) in waiting {
                         let slice = events_ref.get(start..end).unwrap_or_default().to_vec();
                         match waiting {
@@ -740,6 +811,57 @@ impl Desk {
             }
         }
         Ok(())
+    }
+
+    /// Starts the directory lookups and notifications that persisted events
+    /// ask for; lookups come back as inputs through `lookups_rx`.
+    fn start_lookups(&self, events: &[Event]) {
+        for event in events {
+            match &event.payload {
+                EventPayload::MessageReceived {
+                    conversation,
+                    inbound,
+                    ..
+                } => {
+                    let Some(directory) = self.directory.clone() else {
+                        continue;
+                    };
+                    let opened_here = events.iter().any(|e| {
+                        matches!(&e.payload, EventPayload::ConversationOpened { conversation: c, .. } if c == conversation)
+                    });
+                    if !opened_here {
+                        continue;
+                    }
+                    let identity = inbound.author.clone();
+                    let sender = self.lookups_tx.clone();
+                    tokio::spawn(async move {
+                        match directory.profile(&identity).await {
+                            Ok(Some(profile)) => {
+                                let _ = sender
+                                    .send(Input::AttachProfile { identity, profile })
+                                    .await;
+                            }
+                            Ok(None) => {}
+                            Err(error) => {
+                                tracing::warn!(%error, %identity, "customer directory lookup failed")
+                            }
+                        }
+                    });
+                }
+                EventPayload::NotificationRequested { notification } => {
+                    let Some(notifier) = self.notifier.clone() else {
+                        continue;
+                    };
+                    let notification = notification.clone();
+                    tokio::spawn(async move {
+                        if let Err(error) = notifier.notify(&notification).await {
+                            tracing::warn!(%error, rule = %notification.rule, "notification failed");
+                        }
+                    });
+                }
+                _ => {}
+            }
+        }
     }
 
     async fn save_snapshot(&mut self) {

@@ -297,6 +297,17 @@ impl Engine {
                         touched.push(id);
                     }
                 }
+                // A profile changes facts (tier, name) of every conversation
+                // of the customer.
+                if let EventPayload::CustomerProfileAttached { customer, .. } = &event.payload {
+                    if let Some(c) = self.state.customers.get(customer) {
+                        for id in &c.conversations {
+                            if !touched.contains(id) {
+                                touched.push(*id);
+                            }
+                        }
+                    }
+                }
             }
             let start = events.len();
             for id in touched {

@@ -409,3 +409,74 @@ async fn when_an_append_fails_the_caller_gets_the_store_error_and_the_engine_mat
     desk.shutdown().await.unwrap();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_new_conversation_is_enriched_from_the_directory_and_notifications_reach_the_notifier() {
+    use caredesk::desk::DeskExtensions;
+    use caredesk::directory::{CustomerDirectory, CustomerProfile, MemoryDirectory};
+    use caredesk::escalation::{
+        Action, Condition, EscalationRule, EscalationRules, MemoryNotifier, Notifier,
+    };
+    let directory = Arc::new(MemoryDirectory::new());
+    let mut profile = CustomerProfile::new();
+    profile.name = Some("Anna".into());
+    profile.tier = Tier::Gold;
+    directory.insert(Identity::new(ChannelKind::X, "@anna"), profile);
+    let notifier = Arc::new(MemoryNotifier::new());
+    let make = || {
+        let rules = EscalationRules::new(vec![EscalationRule::new(
+            "gold",
+            Condition::TierAtLeast(Tier::Gold),
+        )
+        .then(Action::Notify {
+            message: "a Gold member wrote".into(),
+        })])
+        .unwrap();
+        config().with_escalation(rules)
+    };
+    let store = Arc::new(MemoryEventStore::new());
+    let store_dyn: Arc<dyn EventStore> = store.clone();
+    let channel: Arc<dyn Channel> = x_channel();
+    let clock = Arc::new(TokioClock::starting_at(at("2026-11-23T10:00:00Z")));
+    let extensions = DeskExtensions {
+        directory: Some(directory.clone() as Arc<dyn CustomerDirectory>),
+        notifier: Some(notifier.clone() as Arc<dyn Notifier>),
+    };
+    let (desk, task) = Desk::start_with(
+        make,
+        store_dyn,
+        vec![channel],
+        clock,
+        DeskConfig::default(),
+        extensions,
+    )
+    .await
+    .unwrap();
+    desk.ingest_classified(
+        tweet("1", "@anna", "where is my bag?", at("2026-11-23T10:00:00Z")),
+        Some(Classification::query(None)),
+    )
+    .await
+    .unwrap();
+    let mut attached = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let events = read_all(&*store, TENANT, 1).await.unwrap();
+        attached = events
+            .iter()
+            .any(|e| matches!(e.payload, EventPayload::CustomerProfileAttached { .. }));
+        if attached && !notifier.notifications().is_empty() {
+            break;
+        }
+    }
+    assert!(attached, "the profile was looked up and recorded");
+    let notifications = notifier.notifications();
+    assert_eq!(
+        notifications.len(),
+        1,
+        "the Gold tier fired the rule once, after the profile arrived"
+    );
+    assert_eq!(notifications[0].rule, "gold");
+    desk.shutdown().await.unwrap();
+    task.await.unwrap().unwrap();
+}
