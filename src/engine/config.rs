@@ -131,6 +131,24 @@ pub struct GuardSetup {
     pub approval: ApprovalPolicy,
     /// The duplicate-reply window.
     pub duplicates: DuplicateReplySettings,
+    /// Switch crisis mode automatically from inbound volume (`None`: only
+    /// by [`Input::SetCrisisMode`](super::Input::SetCrisisMode)).
+    pub auto_crisis: Option<AutoCrisis>,
+}
+
+/// Automatic crisis mode: inbound messages are counted in fixed buckets and
+/// a [`CrisisDetector`](crate::guard::CrisisDetector) compares each finished
+/// bucket with the normal volume, with hysteresis. A bucket finishes when
+/// the first message of a later bucket arrives (empty buckets in between
+/// count as zero, up to a day of them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AutoCrisis {
+    /// The bucket length in seconds (e.g. 900 for 15 minutes).
+    pub bucket_secs: u32,
+    /// The inbound messages expected in a normal bucket.
+    pub normal_per_bucket: f64,
+    /// When to switch on and off.
+    pub settings: crate::guard::CrisisSettings,
 }
 
 impl std::fmt::Debug for EngineConfig {
@@ -191,7 +209,18 @@ impl EngineConfig {
             guard,
             approval,
             duplicates: DuplicateReplySettings::default(),
+            auto_crisis: None,
         });
+        self
+    }
+
+    /// Switches crisis mode automatically from inbound volume (needs a
+    /// guard: call after [`EngineConfig::with_guard`]).
+    #[must_use]
+    pub fn with_auto_crisis(mut self, auto: AutoCrisis) -> Self {
+        if let Some(setup) = self.guard.as_mut() {
+            setup.auto_crisis = Some(auto);
+        }
         self
     }
 

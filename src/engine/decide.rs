@@ -742,6 +742,14 @@ pub(super) fn reactions(
     out: &mut Vec<EventPayload>,
 ) {
     super::sla_stage::reactions(config, state, now, payload, out);
+    if let (EventPayload::MessageReceived { .. }, Some(watch)) = (payload, &state.crisis_watch) {
+        // The detector was fed when the message was applied; record a switch.
+        if watch.detector.is_active() != state.crisis {
+            out.push(EventPayload::CrisisModeChanged {
+                active: watch.detector.is_active(),
+            });
+        }
+    }
     let router = &state.router;
     let conversation_of =
         |id: &ConversationId| state.conversations.get(id).map(|r| &r.conversation);

@@ -38,8 +38,8 @@ mod sla_stage;
 mod state;
 
 pub use config::{
-    ChannelSettings, Classifier, ClassifyContext, EngineConfig, GuardSetup, PassThroughClassifier,
-    ProfilePriority, ThreadingPolicy,
+    AutoCrisis, ChannelSettings, Classifier, ClassifyContext, EngineConfig, GuardSetup,
+    PassThroughClassifier, ProfilePriority, ThreadingPolicy,
 };
 pub use error::EngineError;
 pub use event::{

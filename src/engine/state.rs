@@ -75,6 +75,14 @@ impl ConversationRecord {
     }
 }
 
+/// Inbound counted per bucket and the detector fed with finished buckets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct CrisisWatch {
+    pub(crate) bucket: i64,
+    pub(crate) count: u64,
+    pub(crate) detector: crate::guard::CrisisDetector,
+}
+
 /// Where a requested send belongs, until the runtime reports on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct PendingSend {
@@ -119,6 +127,9 @@ pub struct EngineState {
     /// Public replies sent recently, for the guard's duplicate check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) reply_tracker: Option<crate::guard::DuplicateReplyTracker>,
+    /// Inbound volume per bucket, for automatic crisis mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) crisis_watch: Option<CrisisWatch>,
     /// Replies waiting for approval.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) drafts: BTreeMap<crate::guard::DraftId, crate::guard::Draft>,
@@ -193,6 +204,15 @@ impl EngineState {
                 .as_ref()
                 .map(|setup| crate::guard::DuplicateReplyTracker::new(setup.duplicates)),
             drafts: BTreeMap::new(),
+            crisis_watch: config
+                .guard
+                .as_ref()
+                .and_then(|setup| setup.auto_crisis)
+                .map(|auto| CrisisWatch {
+                    bucket: i64::MIN,
+                    count: 0,
+                    detector: crate::guard::CrisisDetector::new(auto.settings),
+                }),
         }
     }
 
@@ -463,6 +483,7 @@ impl EngineState {
                 inbound,
                 classification,
             } => {
+                self.watch_inbound(config, at);
                 self.ids.observe(message.as_uuid());
                 let channel = config.channel_index(&inbound.channel).unwrap_or(usize::MAX);
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
@@ -761,7 +782,12 @@ impl EngineState {
             | EventPayload::DraftRejected { draft, .. } => {
                 self.drafts.remove(draft);
             }
-            EventPayload::CrisisModeChanged { active } => self.crisis = *active,
+            EventPayload::CrisisModeChanged { active } => {
+                self.crisis = *active;
+                if let Some(watch) = self.crisis_watch.as_mut() {
+                    watch.detector.set_active(*active);
+                }
+            }
             EventPayload::CustomerProfileAttached { customer, profile } => {
                 if let Some(c) = self.customers.get_mut(customer) {
                     c.tier = profile.tier;
@@ -784,6 +810,34 @@ impl EngineState {
                 }
             }
         }
+    }
+
+    /// Counts an inbound message for automatic crisis mode, feeding the
+    /// detector every bucket that finished before it.
+    fn watch_inbound(&mut self, config: &EngineConfig, at: DateTime<Utc>) {
+        let (Some(watch), Some(auto)) = (
+            self.crisis_watch.as_mut(),
+            config.guard.as_ref().and_then(|setup| setup.auto_crisis),
+        ) else {
+            return;
+        };
+        let bucket = at
+            .timestamp()
+            .div_euclid(i64::from(auto.bucket_secs.max(1)));
+        if watch.bucket == i64::MIN {
+            watch.bucket = bucket;
+        }
+        if bucket > watch.bucket {
+            watch.detector.observe(watch.count, auto.normal_per_bucket);
+            let day = 86_400 / i64::from(auto.bucket_secs.max(1));
+            let empty = (bucket - watch.bucket - 1).clamp(0, day.max(1));
+            for _ in 0..empty {
+                watch.detector.observe(0, auto.normal_per_bucket);
+            }
+            watch.bucket = bucket;
+            watch.count = 0;
+        }
+        watch.count += 1;
     }
 
     fn archive(&mut self, config: &EngineConfig, id: ConversationId) {

@@ -184,3 +184,46 @@ fn a_new_agents_reply_to_a_million_followers_waits_for_approval_and_the_clock_ke
     );
     desk.check_replay().unwrap();
 }
+
+#[test]
+fn crisis_mode_switches_on_by_itself_when_inbound_stays_far_above_normal() {
+    use caredesk::guard::CrisisSettings;
+    let make = || {
+        make().with_auto_crisis(AutoCrisis {
+            bucket_secs: 900,
+            normal_per_bucket: 10.0,
+            settings: CrisisSettings::default(),
+        })
+    };
+    let mut desk = TestDesk::new(make, at("2026-11-23T10:00:00Z"));
+    let mut switched = Vec::new();
+    let mut n = 0;
+    for bucket in 0..3 {
+        let count = if bucket < 2 { 40 } else { 1 };
+        for _ in 0..count {
+            n += 1;
+            let events = desk
+                .handle(inbound(
+                    tweet(
+                        &n.to_string(),
+                        &format!("@c{n}"),
+                        "flights cancelled??",
+                        desk.now(),
+                    ),
+                    None,
+                ))
+                .unwrap();
+            switched.extend(events.iter().filter_map(|e| match e.payload {
+                EventPayload::CrisisModeChanged { active } => Some((bucket, active)),
+                _ => None,
+            }));
+        }
+        desk.advance(Duration::minutes(15));
+    }
+    assert_eq!(
+        switched,
+        vec![(2, true)],
+        "on after two buckets at four times normal, seen when the third begins"
+    );
+    desk.check_replay().unwrap();
+}
