@@ -162,6 +162,12 @@ impl Engine {
                     .ok_or_else(|| EngineError::UnknownIdentity(identity.to_string()))?;
                 Ok(self.decide_profile(now, customer, profile))
             }
+            Input::ForgetCustomer { customer } => {
+                if !self.state.customers.contains_key(&customer) {
+                    return Err(EngineError::UnknownCustomer(customer));
+                }
+                Ok(vec![EventPayload::CustomerForgotten { customer }])
+            }
             Input::SetCrisisMode { active } => Ok(if self.state.crisis == active {
                 Vec::new()
             } else {

@@ -107,6 +107,9 @@ pub enum EngineError {
         /// The engine's tenant.
         expected: TenantId,
     },
+    /// No such customer in the hot state.
+    #[error("unknown customer {0}")]
+    UnknownCustomer(crate::model::CustomerId),
     /// No customer has this identity yet.
     #[error("no customer has the identity {0}")]
     UnknownIdentity(String),

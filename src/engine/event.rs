@@ -212,6 +212,12 @@ pub enum EventPayload {
         /// The profile as looked up.
         profile: Box<CustomerProfile>,
     },
+    /// A customer asked to be forgotten: their personal data left the hot
+    /// state (ids, times and SLA facts stay).
+    CustomerForgotten {
+        /// The customer.
+        customer: CustomerId,
+    },
     /// Crisis mode was switched on or off (by an input, or automatically).
     CrisisModeChanged {
         /// Whether crisis mode is on now.
@@ -454,6 +460,7 @@ impl EventPayload {
             EventPayload::DraftRejected { .. } => "draft_rejected",
             EventPayload::CrisisModeChanged { .. } => "crisis_mode_changed",
             EventPayload::CustomerProfileAttached { .. } => "customer_profile_attached",
+            EventPayload::CustomerForgotten { .. } => "customer_forgotten",
         }
     }
 }

@@ -165,6 +165,13 @@ pub enum Input {
         /// What the directory returned.
         profile: CustomerProfile,
     },
+    /// Forget a customer (GDPR article 17): their texts, handles and profile
+    /// leave the hot state; scrub the stored log with an
+    /// [`ErasurePlan`](super::ErasurePlan).
+    ForgetCustomer {
+        /// The customer.
+        customer: crate::model::CustomerId,
+    },
     /// Switch crisis mode on or off (the guard then blocks humour,
     /// celebration and promotion on public posts).
     SetCrisisMode {

@@ -28,6 +28,7 @@
 
 mod config;
 mod decide;
+mod erasure;
 mod error;
 mod escalation_stage;
 mod event;
@@ -41,6 +42,7 @@ pub use config::{
     AutoCrisis, ChannelSettings, Classifier, ClassifyContext, EngineConfig, GuardSetup,
     PassThroughClassifier, ProfilePriority, ThreadingPolicy,
 };
+pub use erasure::{ErasurePlan, ERASED};
 pub use error::EngineError;
 pub use event::{
     ClockChange, DeliveryFailure, Event, EventDecodeError, EventPayload, TransferTarget,

@@ -788,6 +788,7 @@ impl EngineState {
                     watch.detector.set_active(*active);
                 }
             }
+            EventPayload::CustomerForgotten { customer } => self.forget(*customer),
             EventPayload::CustomerProfileAttached { customer, profile } => {
                 if let Some(c) = self.customers.get_mut(customer) {
                     c.tier = profile.tier;
@@ -838,6 +839,41 @@ impl EngineState {
             watch.count = 0;
         }
         watch.count += 1;
+    }
+
+    /// Scrubs a customer's personal data from the hot state: handles and
+    /// texts become [`ERASED`](super::ERASED); ids, times and facts stay.
+    fn forget(&mut self, customer: CustomerId) {
+        let erased = super::erasure::ERASED;
+        let Some(c) = self.customers.get_mut(&customer) else {
+            return;
+        };
+        let identities = std::mem::take(&mut c.identities);
+        c.name = None;
+        c.identities = identities
+            .iter()
+            .map(|identity| Identity::new(identity.network, erased))
+            .collect();
+        let conversations = c.conversations.clone();
+        for identity in &identities {
+            let key = identity_key(identity);
+            if self.identity_index.get(&key) == Some(&customer) {
+                self.identity_index.remove(&key);
+            }
+            if self.identity_collisions.get(identity) == Some(&customer) {
+                self.identity_collisions.remove(identity);
+            }
+        }
+        for id in conversations {
+            if let Some(record) = self.conversations.get_mut(&id) {
+                for message in &mut record.messages {
+                    message.text = erased.into();
+                    if let Author::Customer { identity } = &mut message.author {
+                        identity.handle = erased.into();
+                    }
+                }
+            }
+        }
     }
 
     fn archive(&mut self, config: &EngineConfig, id: ConversationId) {

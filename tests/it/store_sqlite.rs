@@ -482,3 +482,131 @@ fn a_full_disk_is_reported_as_disk_full_and_writes_nothing_of_the_group() {
         last
     );
 }
+
+#[test]
+fn a_forgotten_customer_leaves_no_trace_in_the_file_and_sla_statistics_are_unchanged() {
+    use caredesk::stats::Attainment;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("desk.db");
+    let store = SqliteEventStore::open(&path).unwrap();
+    let mut engine = Engine::new(config_with_sla());
+    let mut log: Vec<Event> = Vec::new();
+    let mut live = Attainment::new();
+    let mut step = |engine: &mut Engine, log: &mut Vec<Event>, now, input| {
+        let events = engine.handle(now, input).unwrap();
+        for event in &events {
+            engine.record_attainment(event, &mut live);
+        }
+        log.extend(events);
+    };
+    let t0 = at("2026-11-23T10:00:00Z");
+    step(
+        &mut engine,
+        &mut log,
+        t0,
+        Input::UpsertAgent(agent(1, &[Language::ENGLISH], 5)),
+    );
+    step(
+        &mut engine,
+        &mut log,
+        t0,
+        inbound(
+            tweet(
+                "1",
+                "@anna_secret",
+                "my passport is NW1234567, codeword SNOWGOOSE",
+                t0,
+            ),
+            Some(Language::ENGLISH),
+        ),
+    );
+    step(
+        &mut engine,
+        &mut log,
+        t0,
+        inbound(
+            tweet("2", "@bob", "is the lounge open?", t0),
+            Some(Language::ENGLISH),
+        ),
+    );
+    let anna_conv = engine
+        .conversations()
+        .find(|c| engine.customer(c.customer).unwrap().identities[0].handle == "@anna_secret")
+        .unwrap()
+        .id;
+    let bob_conv = engine
+        .conversations()
+        .find(|c| c.id != anna_conv)
+        .unwrap()
+        .id;
+    let anna = engine
+        .conversation(anna_conv)
+        .unwrap()
+        .conversation
+        .customer;
+    let t1 = t0 + Duration::minutes(20);
+    for (conversation, text) in [
+        (anna_conv, "Thanks SNOWGOOSE fan, sorted."),
+        (bob_conv, "Yes, until 22:00."),
+    ] {
+        step(
+            &mut engine,
+            &mut log,
+            t1,
+            Input::Reply(Reply {
+                conversation,
+                agent: agent_id(1),
+                visibility: Visibility::Private,
+                text: text.into(),
+                attachments: vec![],
+            }),
+        );
+    }
+    step(
+        &mut engine,
+        &mut log,
+        t1,
+        Input::ForgetCustomer { customer: anna },
+    );
+    assert!(engine
+        .conversation(anna_conv)
+        .unwrap()
+        .messages
+        .iter()
+        .all(|m| m.text == ERASED));
+    assert!(engine
+        .customer_by_identity(&Identity::new(ChannelKind::X, "@anna_secret"))
+        .is_none());
+
+    block_on(store.append(TENANT, 0, batch("all", log.clone()))).unwrap();
+    let plan = ErasurePlan::from_log(anna, &log);
+    let report = block_on(store.erase(TENANT, move |event| plan.scrub(event))).unwrap();
+    assert!(report.events_rewritten >= 3, "{report:?}");
+    let stored = block_on(read_all(&store, TENANT, 1)).unwrap();
+    store.close();
+    let mut bytes = std::fs::read(&path).unwrap();
+    if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+        bytes.extend(wal);
+    }
+    for needle in [&b"SNOWGOOSE"[..], b"anna_secret", b"NW1234567"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{} still in the file",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    assert!(stored.iter().any(|e| matches!(&e.payload, EventPayload::MessageReceived { inbound, .. } if inbound.text == "is the lounge open?")), "other customers keep their data");
+
+    let mut replayed = Engine::new(config_with_sla());
+    let mut after = Attainment::new();
+    for event in stored {
+        replayed.apply_all([event.clone()]).unwrap();
+        replayed.record_attainment(&event, &mut after);
+    }
+    assert_eq!(
+        after.report(),
+        live.report(),
+        "SLA statistics are unchanged by the erasure"
+    );
+    assert_eq!(replayed.conversation_count(), engine.conversation_count());
+}
