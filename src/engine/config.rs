@@ -309,6 +309,13 @@ impl EngineConfig {
         )
     }
 
+    /// The settings of a brand account, if the engine works it.
+    pub fn channel_settings(&self, channel: &ChannelRef) -> Option<&ChannelSettings> {
+        self.channels
+            .iter()
+            .find(|settings| &settings.channel == channel)
+    }
+
     pub(crate) fn channel_index(&self, channel: &ChannelRef) -> Option<usize> {
         self.channels
             .iter()

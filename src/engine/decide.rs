@@ -9,8 +9,8 @@ use super::input::{DeliveryOutcome, Input, Reply, StatusChange};
 use super::state::{EngineState, TimerKind};
 use super::{Engine, EngineError};
 use crate::model::{
-    AgentId, Author, Classification, ConversationId, CustomerId, Identity, InboundMessage, Kind,
-    MessageId, OutboundId, OutboundMessage, Priority, Status, Visibility,
+    AgentId, Classification, ConversationId, CustomerId, Identity, InboundMessage, Kind, MessageId,
+    OutboundId, OutboundMessage, Priority, Status, Visibility,
 };
 use chrono::{DateTime, Utc};
 
@@ -345,17 +345,8 @@ impl Engine {
             return Err(EngineError::ConversationNotActive(reply.conversation));
         }
         self.check_text(&reply.text, !reply.attachments.is_empty())?;
-        let channel_settings = self
-            .config
-            .channels
-            .iter()
-            .find(|settings| settings.channel == current.channel);
-        if let Some(settings) = channel_settings {
-            let allowed = match reply.visibility {
-                Visibility::Public => settings.capabilities.public_replies,
-                Visibility::Private => settings.capabilities.private_messages,
-            };
-            if !allowed {
+        if let Some(settings) = self.config.channel_settings(&current.channel) {
+            if !settings.capabilities.allows(reply.visibility) {
                 return Err(EngineError::VisibilityNotSupported(
                     match reply.visibility {
                         Visibility::Public => "public",
@@ -497,15 +488,10 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> crate::guard::GuardVerdict {
         let current = &record.conversation;
-        let capabilities = self
-            .config
-            .channels
-            .iter()
-            .find(|settings| settings.channel == current.channel)
-            .map_or_else(
-                || crate::model::Capabilities::for_kind(current.channel.kind),
-                |settings| settings.capabilities.clone(),
-            );
+        let capabilities = self.config.channel_settings(&current.channel).map_or_else(
+            || crate::model::Capabilities::for_kind(current.channel.kind),
+            |settings| settings.capabilities.clone(),
+        );
         let Some(agent) = self.state.router.agent(reply.agent) else {
             return crate::guard::GuardVerdict::pass();
         };
@@ -709,15 +695,7 @@ fn reply_requested(
     verdict: Option<Box<crate::guard::GuardVerdict>>,
 ) -> EventPayload {
     let current = &record.conversation;
-    let (recipient, in_reply_to) = record
-        .messages
-        .iter()
-        .rev()
-        .find_map(|m| match &m.author {
-            Author::Customer { identity } => Some((identity.clone(), m.external_id.clone())),
-            _ => None,
-        })
-        .unwrap_or_else(|| (Identity::new(current.channel.kind, String::new()), None));
+    let (recipient, in_reply_to) = record.reply_address();
     let message = MessageId(ids.mint(now));
     let outbound = OutboundId(ids.mint(now));
     EventPayload::ReplyRequested {

@@ -19,7 +19,7 @@ use crate::escalation::{
     ConversationFacts, EscalationMemory, Evaluation, FiredAction, SlaFact, SlaStage,
     SlaTarget as EscalationTarget,
 };
-use crate::model::{Author, Identity, MessageId, OutboundId, OutboundMessage, Tier, Visibility};
+use crate::model::{Author, MessageId, OutboundId, OutboundMessage, Tier, Visibility};
 use crate::sla::{ClockStatus, SlaTarget};
 use chrono::{DateTime, Utc};
 
@@ -195,25 +195,12 @@ fn acknowledgement(
 ) -> Option<EventPayload> {
     let c = &record.conversation;
     let allowed = config
-        .channels
-        .iter()
-        .find(|settings| settings.channel == c.channel)
-        .is_some_and(|settings| match visibility {
-            Visibility::Public => settings.capabilities.public_replies,
-            Visibility::Private => settings.capabilities.private_messages,
-        });
+        .channel_settings(&c.channel)
+        .is_some_and(|settings| settings.capabilities.allows(visibility));
     if !allowed || text.trim().is_empty() {
         return None;
     }
-    let (recipient, in_reply_to) = record
-        .messages
-        .iter()
-        .rev()
-        .find_map(|m| match &m.author {
-            Author::Customer { identity } => Some((identity.clone(), m.external_id.clone())),
-            _ => None,
-        })
-        .unwrap_or_else(|| (Identity::new(c.channel.kind, String::new()), None));
+    let (recipient, in_reply_to) = record.reply_address();
     let message = MessageId(ids.mint(now));
     let outbound = OutboundId(ids.mint(now));
     Some(EventPayload::ReplyRequested {

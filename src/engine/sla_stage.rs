@@ -117,6 +117,23 @@ fn catch_up(
     clock
 }
 
+/// Records a clock met at `now` (after any warning or breach it owed).
+fn meet(
+    conversation: crate::model::ConversationId,
+    clock: &SlaClock,
+    policy: &SlaPolicy,
+    now: DateTime<Utc>,
+    out: &mut Vec<EventPayload>,
+) {
+    let clock = catch_up(conversation, clock, now, out);
+    let (_, took) = clock.met(now, &policy.calendar);
+    out.push(EventPayload::SlaMet {
+        conversation,
+        target: clock.target,
+        took,
+    });
+}
+
 fn start(
     record: &ConversationRecord,
     policy: &SlaPolicy,
@@ -223,13 +240,7 @@ pub(super) fn reactions(
                     clock.target,
                     SlaTarget::FirstResponse | SlaTarget::NextResponse | SlaTarget::PeriodicUpdate
                 ) {
-                    let clock = catch_up(id, clock, now, out);
-                    let (_, took) = clock.met(now, &policy.calendar);
-                    out.push(EventPayload::SlaMet {
-                        conversation: id,
-                        target: clock.target,
-                        took,
-                    });
+                    meet(id, clock, policy, now, out);
                 }
             }
             if conversation.status.is_active() {
@@ -251,13 +262,7 @@ pub(super) fn reactions(
             for clock in sla.clocks.iter().filter(|c| c.is_open()) {
                 match to {
                     Status::Resolved if clock.target == SlaTarget::Resolution => {
-                        let clock = catch_up(id, clock, now, out);
-                        let (_, took) = clock.met(now, &policy.calendar);
-                        out.push(EventPayload::SlaMet {
-                            conversation: id,
-                            target: clock.target,
-                            took,
-                        });
+                        meet(id, clock, policy, now, out);
                     }
                     Status::Resolved | Status::Closed { .. } => {
                         let clock = catch_up(id, clock, now, out);

@@ -66,6 +66,24 @@ impl ConversationRecord {
         })
     }
 
+    /// Where a reply goes: the identity of the customer's last message and
+    /// that message's external id (to thread under it).
+    pub(crate) fn reply_address(&self) -> (Identity, Option<String>) {
+        self.messages
+            .iter()
+            .rev()
+            .find_map(|m| match &m.author {
+                Author::Customer { identity } => Some((identity.clone(), m.external_id.clone())),
+                _ => None,
+            })
+            .unwrap_or_else(|| {
+                (
+                    Identity::new(self.conversation.channel.kind, String::new()),
+                    None,
+                )
+            })
+    }
+
     /// Takes it out of the router's queue, if it waits there.
     fn unqueue(&mut self, router: &mut SimpleRouter) {
         if let Some(key) = self.queue_key() {

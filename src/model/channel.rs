@@ -1,5 +1,6 @@
 //! Channels: a brand account on one network, and what it allows.
 
+use super::Visibility;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -123,6 +124,14 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// Whether the channel can send a message of this visibility.
+    pub fn allows(&self, visibility: Visibility) -> bool {
+        match visibility {
+            Visibility::Public => self.public_replies,
+            Visibility::Private => self.private_messages,
+        }
+    }
+
     /// The documented defaults for a kind of network: 280 characters for a
     /// public X post, 10,000 for an X DM, 4,096 for WhatsApp text, and so on.
     pub fn for_kind(kind: ChannelKind) -> Capabilities {
