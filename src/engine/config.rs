@@ -108,6 +108,9 @@ pub struct EngineConfig {
     pub guard: Option<GuardSetup>,
     /// How a customer's profile sets their conversations' priority.
     pub profile_priority: ProfilePriority,
+    /// How conversations reach agents: strategy, offers, queues,
+    /// relaxation, offline policy, skills from intents.
+    pub routing: super::RoutingSetup,
 }
 
 /// How an attached customer profile raises the priority of the customer's
@@ -163,6 +166,7 @@ impl std::fmt::Debug for EngineConfig {
             .field("retention", &self.retention)
             .field("max_text_bytes", &self.max_text_bytes)
             .field("sla", &self.sla)
+            .field("routing", &self.routing)
             .field(
                 "escalation",
                 &self.escalation.as_ref().map(EscalationRules::len),
@@ -190,7 +194,17 @@ impl EngineConfig {
             escalation: None,
             guard: None,
             profile_priority: ProfilePriority::default(),
+            routing: super::RoutingSetup::default(),
         }
+    }
+
+    /// Sets how conversations are routed (the default: least loaded,
+    /// direct assignment, one queue, no relaxation, assignments kept when
+    /// an agent leaves).
+    #[must_use]
+    pub fn with_routing(mut self, routing: super::RoutingSetup) -> Self {
+        self.routing = routing;
+        self
     }
 
     /// Sets how customer profiles raise priority.

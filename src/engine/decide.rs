@@ -135,6 +135,50 @@ impl Engine {
                 })
             }
             Input::LinkIdentities { a, b } => Ok(self.decide_link(now, &mut ids, a, b)?),
+            Input::SetShift { agent, shift } => {
+                self.known_agent(agent)?;
+                Ok(if self.state.router.shift(agent) == Some(&shift) {
+                    Vec::new()
+                } else {
+                    vec![EventPayload::ShiftChanged {
+                        agent,
+                        shift: Box::new(shift),
+                    }]
+                })
+            }
+            Input::AcceptOffer {
+                conversation,
+                agent,
+            } => {
+                self.offered_to(conversation, agent)?;
+                Ok(vec![EventPayload::OfferAccepted {
+                    conversation,
+                    agent,
+                }])
+            }
+            Input::DeclineOffer {
+                conversation,
+                agent,
+            } => {
+                self.offered_to(conversation, agent)?;
+                Ok(vec![EventPayload::OfferDeclined {
+                    conversation,
+                    agent,
+                }])
+            }
+            Input::RequestNext { agent } => {
+                self.known_agent(agent)?;
+                Ok(self
+                    .state
+                    .router
+                    .decide_pull(agent, now)
+                    .map(|decision| EventPayload::ConversationAssigned {
+                        conversation: decision.conversation(),
+                        agent: decision.agent(),
+                    })
+                    .into_iter()
+                    .collect())
+            }
             Input::DeliveryReport { outbound, outcome } => {
                 if !self.state.pending_sends.contains_key(&outbound) {
                     return Err(EngineError::UnknownOutbound(outbound));
@@ -183,6 +227,18 @@ impl Engine {
             .get(&id)
             .map(|record| &record.conversation)
             .ok_or(EngineError::UnknownConversation(id))
+    }
+
+    fn offered_to(&self, conversation: ConversationId, agent: AgentId) -> Result<(), EngineError> {
+        self.record(conversation)?;
+        self.known_agent(agent)?;
+        match self.state.router.offer(conversation) {
+            Some(offer) if offer.agent == agent => Ok(()),
+            _ => Err(EngineError::NoOffer {
+                agent,
+                conversation,
+            }),
+        }
     }
 
     fn known_agent(&self, id: AgentId) -> Result<&crate::model::Agent, EngineError> {
@@ -358,19 +414,26 @@ impl Engine {
         let mut events = Vec::with_capacity(3);
         match current.assignee {
             Some(assignee) if assignee != reply.agent => {
-                return Err(EngineError::NotAssignee {
-                    agent: reply.agent,
+                if !self.known_agent(reply.agent)?.supervisor {
+                    return Err(EngineError::NotAssignee {
+                        agent: reply.agent,
+                        conversation: reply.conversation,
+                    });
+                }
+                events.push(EventPayload::CollisionAllowed {
                     conversation: reply.conversation,
+                    agent: reply.agent,
+                    assignee,
                 });
             }
-            Some(assignee) if assignee == reply.agent => {}
-            _ => {
-                let requirements = crate::routing::Requirements {
-                    language: None,
-                    channel: current.channel.kind,
-                    team: None,
-                };
-                if !self.state.router.has_capacity(reply.agent, &requirements) {
+            Some(_) => {}
+            None => {
+                let visibility = record.visibility();
+                if !self
+                    .state
+                    .router
+                    .has_room(reply.agent, current.channel.kind, visibility)
+                {
                     return Err(EngineError::AgentAtCapacity(reply.agent));
                 }
                 if current.kind == Kind::Mention {
@@ -574,12 +637,16 @@ impl Engine {
                 if current.assignee == Some(agent) {
                     return Ok(Vec::new());
                 }
-                let requirements = crate::routing::Requirements {
-                    language: None,
-                    channel: current.channel.kind,
-                    team: None,
-                };
-                if !self.state.router.has_capacity(agent, &requirements) {
+                let visibility = self
+                    .state
+                    .conversations
+                    .get(&conversation)
+                    .map_or(Visibility::Public, |record| record.visibility());
+                if !self
+                    .state
+                    .router
+                    .has_room(agent, current.channel.kind, visibility)
+                {
                     return Err(EngineError::AgentAtCapacity(agent));
                 }
             }
@@ -734,16 +801,13 @@ pub(super) fn reactions(
             });
         }
     }
-    let router = &state.router;
-    let conversation_of =
-        |id: &ConversationId| state.conversations.get(id).map(|r| &r.conversation);
     let queue_if_waiting = |id: &ConversationId| -> Option<EventPayload> {
         match state.conversations.get(id) {
             Some(record)
                 if record.conversation.kind == Kind::Query
                     && record.conversation.status == Status::Open
                     && record.conversation.assignee.is_none()
-                    && record.queued.is_none() =>
+                    && state.router.state(*id).is_none() =>
             {
                 Some(EventPayload::ConversationQueued { conversation: *id })
             }
@@ -753,62 +817,19 @@ pub(super) fn reactions(
     match payload {
         EventPayload::ConversationOpened { conversation, .. }
         | EventPayload::MentionPromoted { conversation }
-        | EventPayload::MessageReceived { conversation, .. } => {
+        | EventPayload::MessageReceived { conversation, .. }
+        | EventPayload::StatusChanged { conversation, .. } => {
             out.extend(queue_if_waiting(conversation));
-        }
-        EventPayload::StatusChanged {
-            conversation, to, ..
-        } => {
-            out.extend(queue_if_waiting(conversation));
-            if matches!(to, Status::Resolved | Status::Closed { .. }) {
-                if let Some(agent) = conversation_of(conversation).and_then(|c| c.assignee) {
-                    out.extend(fill(state, agent));
-                }
-            }
         }
         EventPayload::ConversationTransferred {
             conversation,
-            from,
-            target,
+            target: TransferTarget::Team { .. },
+            ..
         } => {
-            if matches!(target, TransferTarget::Team { .. }) {
-                out.extend(queue_if_waiting(conversation));
-            }
-            if let Some(agent) = from {
-                out.extend(fill(state, *agent));
-            }
-        }
-        EventPayload::ConversationQueued { conversation } => {
-            let requirements =
-                conversation_of(conversation).map(|c| crate::routing::Requirements {
-                    language: c.language,
-                    channel: c.channel.kind,
-                    team: c.team,
-                });
-            if let Some(agent) = requirements.and_then(|r| router.best_agent_for(&r)) {
-                out.push(EventPayload::ConversationAssigned {
-                    conversation: *conversation,
-                    agent,
-                });
-            }
-        }
-        EventPayload::PresenceChanged { agent, .. } => out.extend(fill(state, *agent)),
-        EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
-            out.extend(fill(state, agent.id));
+            out.extend(queue_if_waiting(conversation));
         }
         _ => {}
     }
-}
-
-/// Offers an agent with free capacity the first waiting conversation they can take.
-fn fill(state: &EngineState, agent: AgentId) -> Option<EventPayload> {
-    state
-        .router
-        .next_for_agent(agent)
-        .map(|conversation| EventPayload::ConversationAssigned {
-            conversation,
-            agent,
-        })
 }
 
 /// The events a due timer causes.

@@ -57,10 +57,21 @@ pub enum EngineError {
         /// The status asked for (by name).
         to: &'static str,
     },
-    /// Only the assignee may reply or write to an assigned conversation.
+    /// Only the assignee (or a supervisor, see
+    /// [`Agent::supervisor`](crate::model::Agent::supervisor)) may reply to
+    /// an assigned conversation.
     #[error("agent {agent} is not the assignee of {conversation}")]
     NotAssignee {
         /// The agent who tried.
+        agent: AgentId,
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// No offer of this conversation to this agent is outstanding (it was
+    /// never made, already answered, expired, or made to someone else).
+    #[error("no outstanding offer of {conversation} to agent {agent}")]
+    NoOffer {
+        /// The agent.
         agent: AgentId,
         /// The conversation.
         conversation: ConversationId,

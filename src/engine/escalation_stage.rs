@@ -108,7 +108,7 @@ pub(super) fn evaluate(
         customer_name: customer.and_then(|c| c.name.as_deref()),
         unanswered_at: &unanswered,
         unanswered: c.unanswered,
-        queued_since: record.queued,
+        queued_since: state.queued_since(c.id),
         assignee: c.assignee,
         team: c.team,
         tags: &c.tags,

@@ -154,6 +154,86 @@ pub enum EventPayload {
         /// Where it goes.
         target: TransferTarget,
     },
+    /// Routing offered the conversation to an agent (push mode): their
+    /// capacity is reserved until they accept, decline or it expires.
+    OfferMade {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent offered it.
+        agent: AgentId,
+        /// When the offer lapses.
+        expires_at: DateTime<Utc>,
+    },
+    /// The agent accepted the offer: the conversation is theirs.
+    OfferAccepted {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The agent declined the offer: it goes back to its queue and this
+    /// agent is skipped for it from now on.
+    OfferDeclined {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The offer lapsed unanswered: like a decline, and it counts as a
+    /// missed offer for the agent.
+    OfferExpired {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A waiting conversation's requirements loosened by one step of its
+    /// queue's relaxation (step 0 is the first).
+    RequirementsRelaxed {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The step applied.
+        step: u8,
+    },
+    /// A conversation held for the customer's recent agent (sticky routing)
+    /// is open to every eligible agent now.
+    HoldEnded {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// An agent who left (offline, or their shift ended) under the requeue
+    /// policy no longer holds the conversation: it goes back to its queue
+    /// (with its original arrival), or, when it waits on the customer, to
+    /// nobody until they write.
+    ConversationReleased {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent who held it.
+        agent: AgentId,
+    },
+    /// A supervisor replied to a conversation assigned to someone else.
+    CollisionAllowed {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The supervisor who replied.
+        agent: AgentId,
+        /// The assignee, who keeps it.
+        assignee: AgentId,
+    },
+    /// An agent's shift schedule was set.
+    ShiftChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The schedule (boxed: a calendar is large).
+        shift: Box<crate::routing::Shift>,
+    },
+    /// An agent's shift started or ended (or was re-checked at a boundary).
+    ShiftBoundary {
+        /// The agent.
+        agent: AgentId,
+        /// Whether they are on shift now.
+        on_shift: bool,
+    },
     /// A reply must be sent: the runtime sends it and reports back.
     ReplyRequested {
         /// The message id of the reply in the conversation.
@@ -397,6 +477,14 @@ impl EventPayload {
             | EventPayload::MessageReceived { conversation, .. }
             | EventPayload::ConversationQueued { conversation }
             | EventPayload::ConversationAssigned { conversation, .. }
+            | EventPayload::OfferMade { conversation, .. }
+            | EventPayload::OfferAccepted { conversation, .. }
+            | EventPayload::OfferDeclined { conversation, .. }
+            | EventPayload::OfferExpired { conversation, .. }
+            | EventPayload::RequirementsRelaxed { conversation, .. }
+            | EventPayload::HoldEnded { conversation }
+            | EventPayload::ConversationReleased { conversation, .. }
+            | EventPayload::CollisionAllowed { conversation, .. }
             | EventPayload::ConversationTransferred { conversation, .. }
             | EventPayload::ReplyRequested { conversation, .. }
             | EventPayload::NoteAdded { conversation, .. }
@@ -432,6 +520,16 @@ impl EventPayload {
             EventPayload::ConversationQueued { .. } => "conversation_queued",
             EventPayload::ConversationAssigned { .. } => "conversation_assigned",
             EventPayload::ConversationTransferred { .. } => "conversation_transferred",
+            EventPayload::OfferMade { .. } => "offer_made",
+            EventPayload::OfferAccepted { .. } => "offer_accepted",
+            EventPayload::OfferDeclined { .. } => "offer_declined",
+            EventPayload::OfferExpired { .. } => "offer_expired",
+            EventPayload::RequirementsRelaxed { .. } => "requirements_relaxed",
+            EventPayload::HoldEnded { .. } => "hold_ended",
+            EventPayload::ConversationReleased { .. } => "conversation_released",
+            EventPayload::CollisionAllowed { .. } => "collision_allowed",
+            EventPayload::ShiftChanged { .. } => "shift_changed",
+            EventPayload::ShiftBoundary { .. } => "shift_boundary",
             EventPayload::ReplyRequested { .. } => "reply_requested",
             EventPayload::DeliverySucceeded { .. } => "delivery_succeeded",
             EventPayload::DeliveryFailed { .. } => "delivery_failed",

@@ -132,6 +132,35 @@ pub enum Input {
         /// The new presence.
         presence: Presence,
     },
+    /// Set an agent's shift schedule (the router takes them only while on
+    /// shift and online).
+    SetShift {
+        /// The agent.
+        agent: AgentId,
+        /// The schedule.
+        shift: crate::routing::Shift,
+    },
+    /// The agent accepts the conversation offered to them (push mode).
+    AcceptOffer {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent it is offered to.
+        agent: AgentId,
+    },
+    /// The agent declines the conversation offered to them; it goes to the
+    /// next candidate and never back to them.
+    DeclineOffer {
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent it is offered to.
+        agent: AgentId,
+    },
+    /// Pull: the agent asks for their next conversation (the first waiting
+    /// one they may take, in queue order). Nothing happens when none fits.
+    RequestNext {
+        /// The agent.
+        agent: AgentId,
+    },
     /// Two identities belong to one person: link them (merging customers).
     LinkIdentities {
         /// One identity.

@@ -35,6 +35,7 @@ mod event;
 mod ids;
 mod input;
 mod query;
+mod routing_stage;
 mod sla_stage;
 mod state;
 
@@ -51,6 +52,7 @@ pub use event::{
 pub use ids::IdGenerator;
 pub use input::{DeliveryOutcome, Input, Reply, StatusChange};
 pub use query::{ConversationView, QueueEntry};
+pub use routing_stage::{IntentSkill, RoutingSetup};
 pub use sla_stage::SlaState;
 pub use state::EngineState;
 
@@ -158,6 +160,8 @@ impl Engine {
             }
             self.state
                 .apply(&self.config, event.at, event.seq, &event.payload);
+            // Decisions are in the log already; nothing is decided on replay.
+            self.state.route_work.clear();
         }
         Ok(())
     }
@@ -191,7 +195,12 @@ impl Engine {
     /// When the engine next needs an [`Input::Tick`], if ever.
     #[must_use]
     pub fn next_deadline(&self) -> Option<DateTime<Utc>> {
-        self.state.timers.first().map(|(at, _, _)| *at)
+        let conversation = self.state.timers.first().map(|(at, _, _)| *at);
+        let routing = self.state.router.next_timer().map(|(at, _)| at);
+        match (conversation, routing) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The configuration.
@@ -241,16 +250,57 @@ impl Engine {
             for payload in follow.drain(..) {
                 self.commit(now, payload, events);
             }
+            self.route(now, events, &mut follow);
             cursor += 1;
         }
         self.follow = follow;
     }
 
-    fn run_due_timers(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
-        while let Some(&(at, conversation, kind)) = self.state.timers.first() {
-            if at > now {
-                break;
+    /// Drains the routing work the applied events left: one decision at a
+    /// time, each recorded and applied before the next is made.
+    fn route(
+        &mut self,
+        now: DateTime<Utc>,
+        events: &mut Vec<Event>,
+        buffer: &mut Vec<EventPayload>,
+    ) {
+        while let Some(work) = self.state.route_work.pop_front() {
+            routing_stage::work_events(&self.state, now, work, buffer);
+            for payload in buffer.drain(..) {
+                self.commit(now, payload, events);
             }
+        }
+    }
+
+    fn run_due_timers(&mut self, now: DateTime<Utc>, events: &mut Vec<Event>) {
+        let mut last_router_timer = None;
+        loop {
+            let conversation_due = self.state.timers.first().copied().filter(|t| t.0 <= now);
+            let router_due = self.state.router.next_timer().filter(|(at, _)| *at <= now);
+            // Routing first at the same instant (a shift that ends before
+            // anything is routed to it), then conversations.
+            if let Some((at, timer)) = router_due {
+                if conversation_due.is_none_or(|(c_at, _, _)| at <= c_at) {
+                    if last_router_timer == Some((at, timer)) {
+                        // The router did not move past a timer it handled:
+                        // stop rather than loop (cannot happen while the
+                        // router keeps its timers in step).
+                        break;
+                    }
+                    last_router_timer = Some((at, timer));
+                    let follow = routing_stage::timer_events(&self.state, now, timer);
+                    let start = events.len();
+                    for payload in follow {
+                        self.commit(now, payload, events);
+                    }
+                    self.settle(now, events, start);
+                    self.escalate(now, events, start);
+                    continue;
+                }
+            }
+            let Some((at, conversation, kind)) = conversation_due else {
+                break;
+            };
             if kind == state::TimerKind::Escalation {
                 let start = events.len();
                 self.escalate_one(now, conversation, events);

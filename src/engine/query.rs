@@ -106,11 +106,14 @@ impl Engine {
             .map(|record| &record.conversation)
     }
 
-    /// The waiting queue in order, with positions.
+    /// The waiting queue in service order across queues, with positions
+    /// (conversations held for a sticky agent or offered are not listed).
+    /// Costs O(Q log Q): for screens, not per message.
     pub fn queue(&self) -> impl Iterator<Item = QueueEntry<'_>> {
         self.state
             .router
-            .queue()
+            .all_waiting()
+            .into_iter()
             .filter_map(|c| self.state.conversations.get(&c))
             .enumerate()
             .map(|(index, record)| QueueEntry {
@@ -119,21 +122,29 @@ impl Engine {
             })
     }
 
-    /// A waiting conversation's position (1 is next); `None` if not waiting.
+    /// A waiting conversation's position (1 is next) across queues; `None`
+    /// if it does not wait in a queue.
     pub fn queue_position(&self, id: ConversationId) -> Option<usize> {
-        let waiting = self
-            .state
-            .conversations
-            .get(&id)
-            .is_some_and(|record| record.queued.is_some());
-        if !waiting {
+        if self.state.router.state(id) != Some(crate::routing::RouteState::Waiting) {
             return None;
         }
         self.state
             .router
-            .queue()
-            .position(|c| c == id)
+            .all_waiting()
+            .iter()
+            .position(|c| *c == id)
             .map(|index| index + 1)
+    }
+
+    /// How many conversations wait in queues.
+    pub fn waiting_count(&self) -> usize {
+        self.state.router.waiting_len()
+    }
+
+    /// The router: queues, offers, agents' load and shifts, for reads the
+    /// views here do not cover.
+    pub fn router(&self) -> &crate::routing::Router {
+        &self.state.router
     }
 
     /// How many conversations are active (not resolved or closed).

@@ -3,16 +3,16 @@
 use super::config::EngineConfig;
 use super::event::{EventPayload, TransferTarget};
 use super::ids::{fnv1a, splitmix64, IdGenerator};
+use super::routing_stage::{self, RouteWork};
 use crate::model::{
     Author, ChannelKind, Conversation, ConversationId, Customer, CustomerId, Identity, Kind,
     Message, MessageId, OutboundId, Status, Tier, Visibility,
 };
 use crate::routing::fast::sorted_pairs;
-use crate::routing::{FastMap, QueueKey, Requirements, SimpleRouter};
+use crate::routing::{Decision, FastMap, Offer, RouteState, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// What a conversation's single timer is waiting for (one at a time, set by
 /// its status and kind).
@@ -51,19 +51,16 @@ pub(crate) struct ConversationRecord {
     /// When escalation should look at it again, as entered in the timer set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) escalation_timer: Option<DateTime<Utc>>,
-    /// When it entered the waiting queue, while it waits; with its priority
-    /// and id this is its key in the router's queue.
-    pub(crate) queued: Option<DateTime<Utc>>,
 }
 
 impl ConversationRecord {
-    /// Its key in the router's queue, while it waits.
-    pub(crate) fn queue_key(&self) -> Option<QueueKey> {
-        self.queued.map(|since| QueueKey {
-            priority: Reverse(self.conversation.priority),
-            since,
-            conversation: self.conversation.id,
-        })
+    /// Public or private: how the customer first wrote (public when
+    /// nothing is known), which sets its weight in agents' capacity.
+    pub(crate) fn visibility(&self) -> Visibility {
+        self.messages
+            .iter()
+            .find(|m| matches!(m.author, Author::Customer { .. }))
+            .map_or(Visibility::Public, |m| m.visibility)
     }
 
     /// Where a reply goes: the identity of the customer's last message and
@@ -82,14 +79,6 @@ impl ConversationRecord {
                     None,
                 )
             })
-    }
-
-    /// Takes it out of the router's queue, if it waits there.
-    fn unqueue(&mut self, router: &mut SimpleRouter) {
-        if let Some(key) = self.queue_key() {
-            router.dequeue(&key);
-            self.queued = None;
-        }
     }
 }
 
@@ -137,7 +126,13 @@ pub struct EngineState {
     pub(crate) external_collisions: BTreeMap<(u16, String), ConversationId>,
     pub(crate) pending_sends: BTreeMap<OutboundId, PendingSend>,
     pub(crate) timers: BTreeSet<(DateTime<Utc>, ConversationId, TimerKind)>,
-    pub(crate) router: SimpleRouter,
+    /// Agents, queues, offers and assignments (see the routing stage).
+    pub(crate) router: Router,
+    /// Conversations and agents that need a routing decision after the
+    /// event just applied; drained by the engine before the next reactions
+    /// (always empty between inputs, and not part of the state's facts).
+    #[serde(skip)]
+    pub(crate) route_work: VecDeque<RouteWork>,
     pub(crate) archived: u64,
     /// Whether crisis mode is on.
     #[serde(default)]
@@ -214,7 +209,8 @@ impl EngineState {
             external_collisions: BTreeMap::new(),
             pending_sends: BTreeMap::new(),
             timers: BTreeSet::new(),
-            router: SimpleRouter::new(),
+            router: config.routing.new_router(),
+            route_work: VecDeque::new(),
             archived: 0,
             crisis: false,
             reply_tracker: config
@@ -307,12 +303,81 @@ impl EngineState {
         }
     }
 
-    fn requirements(conversation: &Conversation) -> Requirements {
-        Requirements {
-            language: conversation.language,
-            channel: conversation.channel.kind,
-            team: conversation.team,
+    /// Since when a conversation waits for an agent (queued, held or
+    /// offered): its arrival in the queue, kept across a requeue.
+    pub(crate) fn queued_since(&self, id: ConversationId) -> Option<DateTime<Utc>> {
+        match self.router.state(id)? {
+            RouteState::Assigned { .. } => None,
+            _ => self.router.arrival(id),
         }
+    }
+
+    /// Takes a conversation out of routing: an assignment is released (the
+    /// agent is asked for more work), a waiting one leaves its queue.
+    fn unroute(&mut self, id: ConversationId, at: DateTime<Utc>) {
+        match self.router.state(id) {
+            Some(RouteState::Assigned { .. }) => {
+                if let Ok(agent) = self.router.release(id, at) {
+                    self.route_work.push_back(RouteWork::Agent(agent));
+                }
+            }
+            Some(RouteState::Offered { agent, .. }) => {
+                let _ = self.router.dequeue(id);
+                self.route_work.push_back(RouteWork::Agent(agent));
+            }
+            Some(_) => {
+                let _ = self.router.dequeue(id);
+            }
+            None => {}
+        }
+    }
+
+    /// Moves a waiting conversation in its queue after its priority or SLA
+    /// deadline changed (`force`: the priority did; otherwise only when the
+    /// deadline moved).
+    fn rekey(&mut self, id: ConversationId, force: bool) {
+        let Some(record) = self.conversations.get(&id) else {
+            return;
+        };
+        if !matches!(
+            self.router.state(id),
+            Some(RouteState::Waiting | RouteState::Held { .. } | RouteState::Offered { .. })
+        ) {
+            return;
+        }
+        let deadline = routing_stage::deadline(record);
+        if force || self.router.deadline(id) != deadline {
+            let _ = self
+                .router
+                .rekey(id, record.conversation.priority, deadline);
+        }
+    }
+
+    /// Applies the result of an agent becoming unavailable or available:
+    /// withdrawn offers and released holds need new decisions, and the
+    /// agent may have room.
+    fn after_agent_change(
+        &mut self,
+        config: &EngineConfig,
+        agent: crate::model::AgentId,
+        change: Result<crate::routing::AgentChange, crate::routing::RouterError>,
+        left: bool,
+    ) {
+        if let Ok(change) = change {
+            for conversation in change
+                .offers_withdrawn
+                .iter()
+                .chain(&change.holds_released)
+                .chain(&change.requeued)
+            {
+                self.route_work
+                    .push_back(RouteWork::Conversation(*conversation));
+            }
+        }
+        if left && config.routing.offline_policy() == crate::routing::OfflinePolicy::Requeue {
+            self.route_work.push_back(RouteWork::ReleaseAll(agent));
+        }
+        self.route_work.push_back(RouteWork::Agent(agent));
     }
 
     /// The timer a conversation should have in its current state.
@@ -488,7 +553,6 @@ impl EngineState {
                         sla_timer: None,
                         escalation: None,
                         escalation_timer: None,
-                        queued: None,
                     }),
                 );
                 if let Some(c) = self.customers.get_mut(customer) {
@@ -552,21 +616,30 @@ impl EngineState {
             }
             EventPayload::ConversationQueued { conversation } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     if c.status == Status::Assigned {
                         c.status = Status::Open;
                     }
                     c.assignee = None;
-                    let key = QueueKey {
-                        priority: Reverse(c.priority),
-                        since: at,
-                        conversation: *conversation,
-                    };
-                    let requirements = Self::requirements(c);
-                    record.queued = Some(at);
-                    self.router.release(*conversation);
-                    self.router.enqueue(key, requirements);
+                    let record = &**record;
+                    match self.router.state(*conversation) {
+                        Some(RouteState::Assigned { agent }) => {
+                            // Back to its queue with its original arrival.
+                            let _ = self.router.requeue(*conversation, at);
+                            self.route_work.push_back(RouteWork::Agent(agent));
+                        }
+                        Some(_) => {}
+                        None => {
+                            let needs = routing_stage::requirements(&config.routing, record);
+                            let deadline = routing_stage::deadline(record);
+                            let priority = record.conversation.priority;
+                            let _ =
+                                self.router
+                                    .enqueue(*conversation, needs, priority, deadline, at);
+                        }
+                    }
+                    self.route_work
+                        .push_back(RouteWork::Conversation(*conversation));
                 }
             }
             EventPayload::ConversationAssigned {
@@ -574,15 +647,144 @@ impl EngineState {
                 agent,
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
                     c.assignee = Some(*agent);
                     if c.status == Status::Open {
                         c.status = Status::Assigned;
                     }
-                    let channel = c.channel.kind;
-                    self.router.assign(*conversation, *agent, channel);
+                    let record = &**record;
+                    let routed = matches!(
+                        self.router.state(*conversation),
+                        Some(RouteState::Waiting | RouteState::Held { .. })
+                    ) && self.router.can_serve(*agent, *conversation);
+                    let done = routed
+                        && self
+                            .router
+                            .apply(
+                                Decision::Assign {
+                                    conversation: *conversation,
+                                    agent: *agent,
+                                },
+                                at,
+                            )
+                            .is_ok();
+                    if !done {
+                        let needs = routing_stage::requirements(&config.routing, record);
+                        let priority = record.conversation.priority;
+                        let previous = self.router.assignee(*conversation);
+                        let _ =
+                            self.router
+                                .assign_manually(*conversation, *agent, needs, priority, at);
+                        if let Some(previous) = previous.filter(|p| p != agent) {
+                            self.route_work.push_back(RouteWork::Agent(previous));
+                        }
+                    }
+                    self.route_work.push_back(RouteWork::Agent(*agent));
                 }
+            }
+            EventPayload::OfferMade {
+                conversation,
+                agent,
+                expires_at,
+            } => {
+                let offer = Offer {
+                    agent: *agent,
+                    conversation: *conversation,
+                    expires_at: *expires_at,
+                };
+                if self.router.apply(Decision::Offer(offer), at).is_ok() {
+                    self.route_work.push_back(RouteWork::Agent(*agent));
+                }
+            }
+            EventPayload::OfferAccepted {
+                conversation,
+                agent,
+            } => {
+                if self.router.accept(*conversation, *agent, at).is_ok() {
+                    if let Some(record) = self.conversations.get_mut(conversation) {
+                        let c = &mut record.conversation;
+                        c.assignee = Some(*agent);
+                        if c.status == Status::Open {
+                            c.status = Status::Assigned;
+                        }
+                    }
+                }
+            }
+            EventPayload::OfferDeclined {
+                conversation,
+                agent,
+            } => {
+                if self.router.decline(*conversation, *agent, at).is_ok() {
+                    self.route_work
+                        .push_back(RouteWork::Conversation(*conversation));
+                    self.route_work.push_back(RouteWork::Agent(*agent));
+                }
+            }
+            EventPayload::OfferExpired {
+                conversation,
+                agent,
+            } => {
+                let ended = self.router.expire_offer(*conversation, at);
+                if let Ok(ended) = ended {
+                    self.route_work
+                        .push_back(RouteWork::Conversation(*conversation));
+                    if ended.set_away {
+                        self.route_work.push_back(RouteWork::SetAway(*agent));
+                    } else {
+                        self.route_work.push_back(RouteWork::Agent(*agent));
+                    }
+                }
+            }
+            EventPayload::RequirementsRelaxed { conversation, step } => {
+                if self.router.relax(*conversation, *step).is_ok() {
+                    self.route_work
+                        .push_back(RouteWork::Conversation(*conversation));
+                }
+            }
+            EventPayload::HoldEnded { conversation } => {
+                if self.router.end_hold(*conversation).is_ok() {
+                    self.route_work
+                        .push_back(RouteWork::Conversation(*conversation));
+                }
+            }
+            EventPayload::ConversationReleased {
+                conversation,
+                agent,
+            } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    let c = &mut record.conversation;
+                    if c.assignee == Some(*agent) {
+                        c.assignee = None;
+                    }
+                    let waits_for_agent = matches!(c.status, Status::Assigned | Status::Open);
+                    if c.status == Status::Assigned {
+                        c.status = Status::Open;
+                    }
+                    if self.router.is_assignee(*conversation, *agent) {
+                        if waits_for_agent {
+                            let _ = self.router.requeue(*conversation, at);
+                            self.route_work
+                                .push_back(RouteWork::Conversation(*conversation));
+                        } else {
+                            let _ = self.router.release(*conversation, at);
+                        }
+                    }
+                }
+            }
+            EventPayload::CollisionAllowed { .. } => {}
+            EventPayload::ShiftChanged { agent, shift } => {
+                if let Some(profile) = self.router.agent(*agent).cloned() {
+                    let was_on = self.router.is_on_shift(*agent);
+                    let change = self.router.upsert_agent(profile, (**shift).clone(), at);
+                    let left = was_on && !self.router.is_on_shift(*agent);
+                    self.after_agent_change(config, *agent, change, left);
+                }
+            }
+            EventPayload::ShiftBoundary { agent, .. } => {
+                let was_on = self.router.is_on_shift(*agent);
+                let change = self.router.shift_boundary(*agent, at);
+                let left = was_on && !self.router.is_on_shift(*agent);
+                self.after_agent_change(config, *agent, change, left);
             }
             EventPayload::ConversationTransferred {
                 conversation,
@@ -590,17 +792,27 @@ impl EngineState {
                 ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    record.unqueue(&mut self.router);
                     let c = &mut record.conversation;
-                    self.router.release(*conversation);
                     match target {
                         TransferTarget::Agent { agent } => {
                             c.assignee = Some(*agent);
                             if c.status == Status::Open {
                                 c.status = Status::Assigned;
                             }
-                            let channel = c.channel.kind;
-                            self.router.assign(*conversation, *agent, channel);
+                            let record = &**record;
+                            let needs = routing_stage::requirements(&config.routing, record);
+                            let priority = record.conversation.priority;
+                            let previous = self.router.assignee(*conversation);
+                            let _ = self.router.assign_manually(
+                                *conversation,
+                                *agent,
+                                needs,
+                                priority,
+                                at,
+                            );
+                            if let Some(previous) = previous.filter(|p| p != agent) {
+                                self.route_work.push_back(RouteWork::Agent(previous));
+                            }
                         }
                         TransferTarget::Team { team } => {
                             c.team = Some(*team);
@@ -608,6 +820,9 @@ impl EngineState {
                             if c.status == Status::Assigned {
                                 c.status = Status::Open;
                             }
+                            // Out of routing; the reaction queues it again
+                            // with the new team's requirements.
+                            self.unroute(*conversation, at);
                         }
                     }
                 }
@@ -720,30 +935,27 @@ impl EngineState {
                 conversation, to, ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    if matches!(
-                        to,
-                        Status::Resolved
-                            | Status::Closed { .. }
-                            | Status::Pending
-                            | Status::Snoozed { .. }
-                    ) {
-                        record.unqueue(&mut self.router);
-                    }
                     let c = &mut record.conversation;
                     c.status = *to;
                     match to {
-                        Status::Resolved => {
-                            c.resolved_at = Some(at);
-                            self.router.release(*conversation);
+                        Status::Resolved => c.resolved_at = Some(at),
+                        Status::Closed { .. } => c.closed_at = Some(at),
+                        Status::Open => c.assignee = None,
+                        Status::Pending | Status::Snoozed { .. } | Status::Assigned => {}
+                    }
+                    match to {
+                        Status::Resolved | Status::Closed { .. } | Status::Open => {
+                            self.unroute(*conversation, at);
                         }
-                        Status::Closed { .. } => {
-                            c.closed_at = Some(at);
-                            self.router.release(*conversation);
-                        }
-                        Status::Pending | Status::Snoozed { .. } => {}
-                        Status::Open => {
-                            c.assignee = None;
-                            self.router.release(*conversation);
+                        Status::Pending | Status::Snoozed { .. } => {
+                            // Waiting on the customer (or snoozed): out of
+                            // the queue; an assignee keeps it.
+                            if !matches!(
+                                self.router.state(*conversation),
+                                Some(RouteState::Assigned { .. }) | None
+                            ) {
+                                self.unroute(*conversation, at);
+                            }
                         }
                         Status::Assigned => {}
                     }
@@ -758,13 +970,9 @@ impl EngineState {
                 conversation, to, ..
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    if let Some(key) = record.queue_key() {
-                        if self.router.reprioritise(&key, *to).is_none() {
-                            record.queued = None;
-                        }
-                    }
                     record.conversation.priority = *to;
                 }
+                self.rekey(*conversation, true);
             }
             EventPayload::TagAdded { conversation, tag } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
@@ -775,13 +983,31 @@ impl EngineState {
                 }
             }
             EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
-                self.router.upsert_agent((**agent).clone());
+                let shift = self.router.shift(agent.id).cloned().unwrap_or_default();
+                let was_reachable = self
+                    .router
+                    .agent(agent.id)
+                    .is_some_and(|a| a.presence == crate::model::Presence::Online)
+                    && self.router.is_on_shift(agent.id);
+                let change = self.router.upsert_agent((**agent).clone(), shift, at);
+                let reachable = agent.presence == crate::model::Presence::Online
+                    && self.router.is_on_shift(agent.id);
+                let left = was_reachable
+                    && !reachable
+                    && agent.presence == crate::model::Presence::Offline;
+                self.after_agent_change(config, agent.id, change, left);
             }
             EventPayload::PresenceChanged { agent, presence } => {
-                self.router.set_presence(*agent, *presence);
+                let was_offline = self
+                    .router
+                    .agent(*agent)
+                    .is_some_and(|a| a.presence == crate::model::Presence::Offline);
+                let change = self.router.set_presence(*agent, *presence, at);
+                let left = !was_offline && *presence == crate::model::Presence::Offline;
+                self.after_agent_change(config, *agent, change, left);
             }
             EventPayload::ConversationArchived { conversation } => {
-                self.archive(config, *conversation);
+                self.archive(config, *conversation, at);
             }
             EventPayload::EscalationFired { conversation, .. }
             | EventPayload::EscalationCleared { conversation, .. } => {
@@ -827,6 +1053,7 @@ impl EngineState {
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     super::sla_stage::apply(record, at, payload);
                 }
+                self.rekey(*conversation, false);
             }
         }
     }
@@ -894,8 +1121,8 @@ impl EngineState {
         }
     }
 
-    fn archive(&mut self, config: &EngineConfig, id: ConversationId) {
-        let Some(mut record) = self.conversations.remove(&id) else {
+    fn archive(&mut self, config: &EngineConfig, id: ConversationId, at: DateTime<Utc>) {
+        let Some(record) = self.conversations.remove(&id) else {
             return;
         };
         self.archived += 1;
@@ -927,8 +1154,7 @@ impl EngineState {
         self.external_collisions.retain(|_, holder| *holder != id);
         self.pending_sends
             .retain(|_, pending| pending.conversation != id);
-        record.unqueue(&mut self.router);
-        self.router.release(id);
+        self.unroute(id, at);
         let customer_id = record.conversation.customer;
         let forget = match self.customers.get_mut(&customer_id) {
             Some(customer) => {

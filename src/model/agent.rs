@@ -105,6 +105,10 @@ pub struct Agent {
     /// A new agent whose public replies may need a second person's approval.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub trainee: bool,
+    /// A supervisor may reply to a conversation assigned to someone else
+    /// (the collision is recorded); other agents may not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub supervisor: bool,
 }
 
 impl Agent {
@@ -136,6 +140,7 @@ impl Agent {
             team: None,
             presence: Presence::Offline,
             trainee: false,
+            supervisor: false,
         };
         agent.validate()?;
         Ok(agent)
@@ -205,6 +210,14 @@ impl Agent {
     #[must_use]
     pub fn as_trainee(mut self) -> Self {
         self.trainee = true;
+        self
+    }
+
+    /// Marks the agent as a supervisor, who may reply to conversations
+    /// assigned to others.
+    #[must_use]
+    pub fn as_supervisor(mut self) -> Self {
+        self.supervisor = true;
         self
     }
 

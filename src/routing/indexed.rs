@@ -542,7 +542,12 @@ impl Router {
                 "more than 250 relaxation steps".into(),
             ));
         }
-        Ok(Router {
+        Ok(Router::unchecked(config))
+    }
+
+    /// A router over a configuration already known to be valid.
+    fn unchecked(config: RouterConfig) -> Router {
+        Router {
             config,
             agents: BTreeMap::new(),
             conversations: BTreeMap::new(),
@@ -560,7 +565,7 @@ impl Router {
             hold_due: BTreeSet::new(),
             relax_due: BTreeSet::new(),
             shift_due: BTreeSet::new(),
-        })
+        }
     }
 
     /// The configuration.
@@ -1517,6 +1522,133 @@ impl Router {
         Ok(())
     }
 
+    /// Assigns `conversation` to `agent` by hand (a transfer to a named
+    /// agent, or an agent who answers an unassigned conversation): whatever
+    /// its state, it becomes the agent's. A conversation the router does not
+    /// know yet is added with `requirements`; an outstanding offer to someone
+    /// else is withdrawn, a sticky hold ends, and a previous assignee is
+    /// relieved. Eligibility is not checked (a person decided); the caller
+    /// checks room with [`has_room`](Self::has_room) first. O(p log A + log Q).
+    ///
+    /// # Errors
+    /// [`RouterError::UnknownAgent`].
+    pub fn assign_manually(
+        &mut self,
+        conversation: ConversationId,
+        agent: AgentId,
+        requirements: RouteRequirements,
+        priority: Priority,
+        now: DateTime<Utc>,
+    ) -> Result<(), RouterError> {
+        if !self.agents.contains_key(&agent) {
+            return Err(RouterError::UnknownAgent(agent));
+        }
+        match self.state(conversation) {
+            None => self.enqueue(conversation, requirements, priority, None, now)?,
+            Some(RouteState::Assigned { agent: current }) if current == agent => return Ok(()),
+            Some(RouteState::Assigned { .. }) => {
+                self.release(conversation, now)?;
+                self.enqueue(conversation, requirements, priority, None, now)?;
+            }
+            Some(RouteState::Offered { agent: offered, .. }) if offered == agent => {
+                return self.accept(conversation, agent, now);
+            }
+            Some(RouteState::Offered { .. }) => self.end_offer(conversation, false)?,
+            Some(RouteState::Waiting | RouteState::Held { .. }) => {}
+        }
+        self.unplace(conversation);
+        self.unschedule_relaxation(conversation);
+        let Some(rec) = self.conversations.get_mut(&conversation) else {
+            return Err(RouterError::UnknownConversation(conversation));
+        };
+        rec.state = RouteState::Assigned { agent };
+        let (weight, channel, customer) = (
+            rec.weight,
+            rec.requirements.channel,
+            rec.requirements.customer,
+        );
+        self.seq += 1;
+        let seq = self.seq;
+        if let Some(a) = self.agents.get_mut(&agent) {
+            a.used_total = a.used_total.saturating_add(weight);
+            let slot = &mut a.used_channel[channel_slot(channel)];
+            *slot = slot.saturating_add(weight);
+            a.last_seq = seq;
+            a.assigned.insert(conversation);
+        }
+        if let Some(customer) = customer {
+            self.last_agent.insert(customer, (agent, now));
+        }
+        self.reindex_agent(agent);
+        Ok(())
+    }
+
+    /// Whether `agent` has room for one more conversation on `channel` with
+    /// `visibility` (its weight within the total and the channel's limit).
+    /// Presence, shift and eligibility are not checked.
+    pub fn has_room(&self, agent: AgentId, channel: ChannelKind, visibility: Visibility) -> bool {
+        let weight = self.config.weights.units(channel, visibility);
+        self.agents.get(&agent).is_some_and(|rec| {
+            rec.used_total.saturating_add(weight) <= rec.agent.capacity.total
+                && rec.used_channel[channel_slot(channel)].saturating_add(weight)
+                    <= rec.agent.capacity.limit_for(channel)
+        })
+    }
+
+    /// Whether letting the agent's outstanding offer lapse now would reach
+    /// the missed-offer limit (so [`expire_offer`](Self::expire_offer) will
+    /// say `set_away`). Lets the engine record the presence change as its
+    /// own event.
+    pub fn expiry_sets_away(&self, agent: AgentId) -> bool {
+        let limit = match self.config.offers {
+            OfferMode::Push {
+                away_after_missed, ..
+            } => away_after_missed,
+            OfferMode::Assign | OfferMode::Pull => 0,
+        };
+        self.agents.get(&agent).is_some_and(|a| {
+            limit > 0
+                && a.missed_offers.saturating_add(1) >= limit
+                && a.agent.presence == Presence::Online
+        })
+    }
+
+    /// An agent's shift schedule.
+    pub fn shift(&self, agent: AgentId) -> Option<&Shift> {
+        self.agents.get(&agent).map(|rec| &rec.shift)
+    }
+
+    /// The requirements a conversation was routed with (before relaxation).
+    pub fn requirements(&self, conversation: ConversationId) -> Option<&RouteRequirements> {
+        self.conversations
+            .get(&conversation)
+            .map(|rec| &rec.requirements)
+    }
+
+    /// When a conversation arrived in its queue (kept across a requeue).
+    pub fn arrival(&self, conversation: ConversationId) -> Option<DateTime<Utc>> {
+        self.conversations.get(&conversation).map(|rec| rec.arrival)
+    }
+
+    /// The SLA deadline a conversation is ordered by.
+    pub fn deadline(&self, conversation: ConversationId) -> Option<DateTime<Utc>> {
+        self.conversations
+            .get(&conversation)
+            .and_then(|rec| rec.deadline)
+    }
+
+    /// Every conversation waiting in any queue, in service order across
+    /// queues. O(Q log Q); for inspection, not for routing.
+    pub fn all_waiting(&self) -> Vec<ConversationId> {
+        let mut all: Vec<QueueOrder> = self
+            .classes
+            .iter()
+            .flat_map(|class| class.waiting.iter().copied())
+            .collect();
+        all.sort();
+        all.into_iter().map(|order| order.conversation).collect()
+    }
+
     /// The agent accepts an outstanding offer: it becomes an assignment.
     ///
     /// # Errors
@@ -1609,7 +1741,7 @@ impl Router {
             OfferMode::Push {
                 away_after_missed, ..
             } => away_after_missed,
-            OfferMode::Assign => 0,
+            OfferMode::Assign | OfferMode::Pull => 0,
         };
         let mut away = false;
         if let Some(a) = self.agents.get_mut(&offer.agent) {
@@ -2099,6 +2231,14 @@ impl Router {
                 .map(|(customer, (agent, at))| (*customer, *agent, *at))
                 .collect(),
         }
+    }
+}
+
+/// An empty router with the default configuration (least loaded, direct
+/// assignment, one queue, no relaxation), which is always valid.
+impl Default for Router {
+    fn default() -> Self {
+        Router::unchecked(RouterConfig::default())
     }
 }
 

@@ -14,6 +14,10 @@ pub enum OfferMode {
     /// Decisions are [`Decision::Assign`](super::Decision::Assign).
     #[default]
     Assign,
+    /// Nothing is pushed: conversations wait until an agent pulls
+    /// ([`Router::decide_pull`](super::Router::decide_pull)); the engine
+    /// makes no decision on arrival or when capacity frees.
+    Pull,
     /// Decisions are [`Decision::Offer`](super::Decision::Offer): the agent
     /// has `timeout_secs` to accept; after `away_after_missed` timeouts in a
     /// row (0: never) the router sets them away.

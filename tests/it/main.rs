@@ -15,6 +15,7 @@ mod guard;
 mod guard_engine;
 mod language;
 mod routing;
+mod routing_engine;
 mod sentiment;
 mod sim;
 mod sla;
