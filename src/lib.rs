@@ -82,7 +82,7 @@
 //! | --- | --- |
 //! | [`model`] | the vocabulary: channels, messages, customers, conversations, agents |
 //! | [`engine`] | the deterministic core: inputs, events, state, replay, read side |
-//! | [`routing`] | the waiting queue and agent load |
+//! | [`routing`] | queues, agents' load and skills, strategies, offers, relaxation, shifts (indexed: O(log) per decision) |
 //! | [`calendar`] | business calendars (time zones, weekly hours, holidays) |
 //! | [`text`], [`triage`] | language, PII and sentiment detectors; inbound classification |
 //! | [`stats`] | response-time statistics and SLA attainment |
