@@ -486,7 +486,9 @@ fn millis(at: DateTime<Utc>) -> i64 {
 pub struct Router {
     config: RouterConfig,
     agents: BTreeMap<AgentId, AgentRec>,
-    conversations: BTreeMap<ConversationId, ConvRec>,
+    /// Looked up by id only (hashed: O(1) at a million conversations);
+    /// the snapshot sorts them.
+    conversations: super::FastMap<ConversationId, ConvRec>,
     last_agent: BTreeMap<CustomerId, (AgentId, DateTime<Utc>)>,
     seq: u64,
     skill_numbers: BTreeMap<Skill, SkillNo>,
@@ -550,7 +552,7 @@ impl Router {
         Router {
             config,
             agents: BTreeMap::new(),
-            conversations: BTreeMap::new(),
+            conversations: super::FastMap::default(),
             last_agent: BTreeMap::new(),
             seq: 0,
             skill_numbers: BTreeMap::new(),
@@ -2210,21 +2212,24 @@ impl Router {
                     missed_offers: a.missed_offers,
                 })
                 .collect(),
-            conversations: self
-                .conversations
-                .iter()
-                .map(|(id, c)| ConversationSnapshot {
-                    id: *id,
-                    requirements: c.requirements.clone(),
-                    priority: c.priority,
-                    deadline: c.deadline,
-                    arrival: c.arrival,
-                    queue: c.queue,
-                    stage: c.stage,
-                    state: c.state,
-                    declined: c.declined.clone(),
-                })
-                .collect(),
+            conversations: {
+                let mut sorted: Vec<_> = self.conversations.iter().collect();
+                sorted.sort_unstable_by_key(|(id, _)| **id);
+                sorted
+            }
+            .into_iter()
+            .map(|(id, c)| ConversationSnapshot {
+                id: *id,
+                requirements: c.requirements.clone(),
+                priority: c.priority,
+                deadline: c.deadline,
+                arrival: c.arrival,
+                queue: c.queue,
+                stage: c.stage,
+                state: c.state,
+                declined: c.declined.clone(),
+            })
+            .collect(),
             last_agents: self
                 .last_agent
                 .iter()
