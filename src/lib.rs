@@ -137,6 +137,8 @@ pub mod template;
 pub mod testing;
 pub mod text;
 pub mod triage;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 #[doc = include_str!("../DESIGN.md")]
 pub mod design {}
