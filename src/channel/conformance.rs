@@ -81,9 +81,7 @@ pub async fn run(subject: Subject<'_>, namespace: u64) -> Result<(), String> {
     for visibility in [Visibility::Public, Visibility::Private] {
         let before = (subject.deliveries)();
         if !capabilities.allows(visibility) {
-            let refused = channel
-                .send(&message(visibility, "Hello".into()))
-                .await;
+            let refused = channel.send(&message(visibility, "Hello".into())).await;
             ensure!(
                 refused == Err(ChannelError::VisibilityNotSupported(visibility)),
                 "a {visibility:?} send on a channel that does not allow it must be refused with VisibilityNotSupported, got {refused:?}"

@@ -101,7 +101,12 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
         .as_text_list()
         .map(|list| {
             list.iter()
-                .map(|id| id.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+                .map(|id| {
+                    id.trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_owned()
+                })
                 .filter(|id| !id.is_empty())
                 .collect()
         })
@@ -152,9 +157,16 @@ pub fn parse(raw: &[u8]) -> Result<ParsedEmail, EmailParseError> {
         .and_then(|addr| addr.name())
         .map(str::to_owned)
         .filter(|n| !n.trim().is_empty());
-    let (message_id, derived) = match message.message_id().map(str::trim).filter(|id| !id.is_empty()) {
+    let (message_id, derived) = match message
+        .message_id()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
         Some(id) => (id.to_owned(), false),
-        None => (format!("derived-{:016x}@caredesk.invalid", fnv1a(raw)), true),
+        None => (
+            format!("derived-{:016x}@caredesk.invalid", fnv1a(raw)),
+            true,
+        ),
     };
     let language = message
         .header("Content-Language")

@@ -46,8 +46,8 @@ use super::sent::{preflight, SentLog};
 use super::signature::{self, SignatureError};
 use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig};
 use crate::model::{
-    Attachment, Capabilities, ChannelKind, ChannelRef, Identity, InboundMessage,
-    OutboundMessage, Visibility,
+    Attachment, Capabilities, ChannelKind, ChannelRef, Identity, InboundMessage, OutboundMessage,
+    Visibility,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -305,7 +305,11 @@ fn keep(out: &mut MetaWebhook, message: InboundMessage) {
     }
 }
 
-fn feed_change(reader: &Reader, value: FeedValue, out: &mut MetaWebhook) -> Result<(), MetaParseError> {
+fn feed_change(
+    reader: &Reader,
+    value: FeedValue,
+    out: &mut MetaWebhook,
+) -> Result<(), MetaParseError> {
     let author = value.from.map(|f| f.id).or(value.sender_id);
     let own = author.as_deref() == Some(reader.channel.account.as_str());
     let item = value.item.as_deref().unwrap_or("");
@@ -393,7 +397,11 @@ fn change(reader: &Reader, change: Change, out: &mut MetaWebhook) -> Result<(), 
     }
 }
 
-fn messaging(reader: &Reader, item: Messaging, out: &mut MetaWebhook) -> Result<(), MetaParseError> {
+fn messaging(
+    reader: &Reader,
+    item: Messaging,
+    out: &mut MetaWebhook,
+) -> Result<(), MetaParseError> {
     let Some(message) = item.message else {
         out.skipped += 1; // read, delivery, reaction, postback, ...
         return Ok(());
@@ -581,11 +589,20 @@ impl MetaChannel {
         })
     }
 
-    async fn call(&self, path: String, body: Value, length: usize, limit: usize) -> Result<String, ChannelError> {
+    async fn call(
+        &self,
+        path: String,
+        body: Value,
+        length: usize,
+        limit: usize,
+    ) -> Result<String, ChannelError> {
         let classify = move |status: u16, body: &Value| {
             // Code 100 with "length" in the message: the text is too long.
             let code = body.pointer("/error/code").and_then(Value::as_i64);
-            let text = body.pointer("/error/message").and_then(Value::as_str).unwrap_or("");
+            let text = body
+                .pointer("/error/message")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if code == Some(100) && text.to_ascii_lowercase().contains("length") {
                 return Some(ChannelError::TooLong { length, limit });
             }
@@ -597,7 +614,9 @@ impl MetaChannel {
             .or_else(|| answer.get("id"))
             .and_then(Value::as_str)
             .map(str::to_owned)
-            .ok_or_else(|| ChannelError::Transient("Meta accepted the request but returned no id".into()))
+            .ok_or_else(|| {
+                ChannelError::Transient("Meta accepted the request but returned no id".into())
+            })
     }
 }
 

@@ -34,10 +34,20 @@ pub mod email;
 mod http;
 #[cfg(feature = "meta")]
 pub mod meta;
-#[cfg(any(feature = "x", feature = "meta", feature = "whatsapp", feature = "webhooks"))]
-pub mod signature;
-#[cfg(any(feature = "x", feature = "meta", feature = "whatsapp", feature = "email"))]
+#[cfg(any(
+    feature = "x",
+    feature = "meta",
+    feature = "whatsapp",
+    feature = "email"
+))]
 mod sent;
+#[cfg(any(
+    feature = "x",
+    feature = "meta",
+    feature = "whatsapp",
+    feature = "webhooks"
+))]
+pub mod signature;
 #[cfg(feature = "whatsapp")]
 pub mod whatsapp;
 #[cfg(feature = "x")]

@@ -240,14 +240,21 @@ fn seconds(id: &str, value: &str) -> Result<DateTime<Utc>, WhatsappParseError> {
         .parse::<i64>()
         .ok()
         .and_then(|s| Utc.timestamp_opt(s, 0).single())
-        .ok_or_else(|| WhatsappParseError::Malformed(format!("unreadable timestamp {value:?} on {id}")))
+        .ok_or_else(|| {
+            WhatsappParseError::Malformed(format!("unreadable timestamp {value:?} on {id}"))
+        })
 }
 
 /// The text and attachments of a message; `None` for kinds that are skipped.
 fn content(message: &WaMessage) -> Option<(String, Vec<Attachment>)> {
     let media = match message.kind.as_str() {
         "text" => return message.text.as_ref().map(|t| (t.body.clone(), Vec::new())),
-        "button" => return message.button.as_ref().map(|b| (b.text.clone(), Vec::new())),
+        "button" => {
+            return message
+                .button
+                .as_ref()
+                .map(|b| (b.text.clone(), Vec::new()))
+        }
         "interactive" => {
             let interactive = message.interactive.as_ref()?;
             let choice = interactive
@@ -510,7 +517,11 @@ impl WhatsappChannel {
     /// (their service windows open) and returns the status updates that
     /// concern sends of this adapter.
     pub fn observe(&self, webhook: &WhatsappWebhook) -> Vec<DeliveryUpdate> {
-        for message in webhook.messages.iter().filter(|m| m.channel == self.channel) {
+        for message in webhook
+            .messages
+            .iter()
+            .filter(|m| m.channel == self.channel)
+        {
             self.record_inbound(&message.author.handle, message.received_at);
         }
         let state = self.lock();
@@ -626,7 +637,11 @@ impl Channel for WhatsappChannel {
             "type": "text",
             "text": { "preview_url": false, "body": message.text },
         });
-        if let Some(parent) = message.in_reply_to.as_deref().filter(|id| id.starts_with("wamid.")) {
+        if let Some(parent) = message
+            .in_reply_to
+            .as_deref()
+            .filter(|id| id.starts_with("wamid."))
+        {
             body["context"] = json!({ "message_id": parent });
         }
         let external_id = self.post(body, message.text.chars().count()).await?;

@@ -145,11 +145,31 @@ struct Media {
     kind: Option<String>,
 }
 
+/// A user: tweets carry `id` (a number) and `id_str`; the DM `users` map
+/// carries `id` as a string.
 #[derive(Deserialize)]
 struct User {
-    #[serde(alias = "id")]
-    id_str: String,
+    id_str: Option<String>,
+    id: Option<NumberOrText>,
     followers_count: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum NumberOrText {
+    Text(String),
+    Number(u64),
+}
+
+impl User {
+    fn id(&self) -> Option<String> {
+        self.id_str.clone().or_else(|| {
+            self.id.as_ref().map(|id| match id {
+                NumberOrText::Text(text) => text.clone(),
+                NumberOrText::Number(n) => n.to_string(),
+            })
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -249,7 +269,11 @@ fn strip_media(text: &str, media: &[Media]) -> (String, Vec<Attachment>) {
     (text.trim().to_owned(), attachments)
 }
 
-fn tweet_message(channel: &ChannelRef, tweet: Tweet) -> Result<InboundMessage, XParseError> {
+fn tweet_message(
+    channel: &ChannelRef,
+    tweet: Tweet,
+    author: String,
+) -> Result<InboundMessage, XParseError> {
     let received_at = tweet_time(&tweet)?;
     let (full, entities, extended) = match tweet.extended_tweet {
         Some(ext) => (ext.full_text, ext.entities, ext.extended_entities),
@@ -265,7 +289,7 @@ fn tweet_message(channel: &ChannelRef, tweet: Tweet) -> Result<InboundMessage, X
     let mut message = InboundMessage::new(
         channel.clone(),
         tweet.id_str,
-        Identity::new(ChannelKind::X, tweet.user.id_str),
+        Identity::new(ChannelKind::X, author),
         Visibility::Public,
         text,
         received_at,
@@ -343,11 +367,19 @@ pub fn parse(raw: &[u8]) -> Result<XWebhook, XParseError> {
         skipped: 0,
     };
     for tweet in payload.tweet_create_events {
-        if tweet.user.id_str == for_user_id || tweet.retweeted_status.is_some() {
+        let author = tweet.user.id().ok_or_else(|| {
+            XParseError::Malformed(format!("post {} has no user id", tweet.id_str))
+        })?;
+        if author == for_user_id || tweet.retweeted_status.is_some() {
             webhook.skipped += 1;
             continue;
         }
-        webhook.messages.push(tweet_message(&channel, tweet)?);
+        let message = tweet_message(&channel, tweet, author)?;
+        if message.text.is_empty() && message.attachments.is_empty() {
+            webhook.skipped += 1;
+            continue;
+        }
+        webhook.messages.push(message);
     }
     for event in payload.direct_message_events {
         match event.message_create {
@@ -359,7 +391,11 @@ pub fn parse(raw: &[u8]) -> Result<XWebhook, XParseError> {
                     create,
                     &payload.users,
                 )?;
-                webhook.messages.push(message);
+                if message.text.is_empty() && message.attachments.is_empty() {
+                    webhook.skipped += 1;
+                } else {
+                    webhook.messages.push(message);
+                }
             }
             _ => webhook.skipped += 1,
         }
@@ -396,7 +432,11 @@ pub fn crc_response(consumer_secret: &[u8], crc_token: &str) -> String {
 ///
 /// # Errors
 /// [`SignatureError`] when it is missing, malformed or does not match.
-pub fn verify(consumer_secret: &[u8], raw: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
+pub fn verify(
+    consumer_secret: &[u8],
+    raw: &[u8],
+    header: Option<&str>,
+) -> Result<(), SignatureError> {
     signature::verify_sha256_base64(consumer_secret, raw, header)
 }
 
@@ -486,7 +526,10 @@ impl XChannel {
         verify(self.consumer_secret.as_bytes(), raw, header)
     }
 
-    fn classify(length: usize, limit: usize) -> impl Fn(u16, &Value) -> Option<ChannelError> + Sync {
+    fn classify(
+        length: usize,
+        limit: usize,
+    ) -> impl Fn(u16, &Value) -> Option<ChannelError> + Sync {
         move |_status, body| {
             let text = body.to_string().to_ascii_lowercase();
             // v2 answers "Your Tweet text is too long"; v1.1 used code 186.
@@ -535,7 +578,10 @@ impl Channel for XChannel {
                     .http
                     .post_json("/2/tweets", &body, &Self::classify(length, limit))
                     .await?;
-                answer.pointer("/data/id").and_then(Value::as_str).map(str::to_owned)
+                answer
+                    .pointer("/data/id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
             }
             Visibility::Private => {
                 let limit = self.capabilities.max_private_length.unwrap_or(10_000) as usize;
@@ -543,13 +589,19 @@ impl Channel for XChannel {
                 if !is_numeric_id(participant) {
                     return Err(ChannelError::Rejected {
                         status: 0,
-                        reason: format!("X direct messages need a numeric user id, not {participant:?}"),
+                        reason: format!(
+                            "X direct messages need a numeric user id, not {participant:?}"
+                        ),
                     });
                 }
                 let path = format!("/2/dm_conversations/with/{participant}/messages");
                 let answer = self
                     .http
-                    .post_json(&path, &json!({ "text": message.text }), &Self::classify(length, limit))
+                    .post_json(
+                        &path,
+                        &json!({ "text": message.text }),
+                        &Self::classify(length, limit),
+                    )
                     .await?;
                 answer
                     .get("dm_event_id")

@@ -49,7 +49,12 @@
 //! ```
 
 #![cfg_attr(
-    not(all(feature = "x", feature = "meta", feature = "whatsapp", feature = "email")),
+    not(all(
+        feature = "x",
+        feature = "meta",
+        feature = "whatsapp",
+        feature = "email"
+    )),
     allow(unused_imports, dead_code)
 )]
 
@@ -200,10 +205,7 @@ impl WebhookReceiver {
         app_secret: impl Into<String>,
         verify_token: impl Into<String>,
     ) -> Self {
-        self.shared.meta = Some((
-            Arc::from(app_secret.into()),
-            Arc::from(verify_token.into()),
-        ));
+        self.shared.meta = Some((Arc::from(app_secret.into()), Arc::from(verify_token.into())));
         self
     }
 
@@ -268,7 +270,10 @@ fn reply(status: StatusCode, reason: impl std::fmt::Display) -> Response {
 }
 
 fn unauthorized(error: impl std::fmt::Display) -> Response {
-    reply(StatusCode::UNAUTHORIZED, format!("signature refused: {error}"))
+    reply(
+        StatusCode::UNAUTHORIZED,
+        format!("signature refused: {error}"),
+    )
 }
 
 fn bad_request(error: impl std::fmt::Display) -> Response {
@@ -313,7 +318,10 @@ async fn hand_over(shared: &Shared, messages: Vec<InboundMessage>, skipped: usiz
 }
 
 #[cfg(feature = "x")]
-async fn x_crc(State(shared): State<Shared>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn x_crc(
+    State(shared): State<Shared>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let Some(secret) = &shared.x else {
         return reply(StatusCode::NOT_FOUND, "X is not configured");
     };
@@ -329,12 +337,20 @@ async fn x_crc(State(shared): State<Shared>, Query(query): Query<HashMap<String,
 }
 
 #[cfg(feature = "x")]
-async fn x_events(State(shared): State<Shared>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn x_events(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     use crate::channel::x;
     let Some(secret) = &shared.x else {
         return reply(StatusCode::NOT_FOUND, "X is not configured");
     };
-    if let Err(error) = x::verify(secret.as_bytes(), &body, header(&headers, x::SIGNATURE_HEADER)) {
+    if let Err(error) = x::verify(
+        secret.as_bytes(),
+        &body,
+        header(&headers, x::SIGNATURE_HEADER),
+    ) {
         return unauthorized(error);
     }
     let webhook = match x::parse(&body) {
@@ -375,12 +391,20 @@ async fn meta_handshake(
 }
 
 #[cfg(feature = "meta")]
-async fn meta_events(State(shared): State<Shared>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn meta_events(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     use crate::channel::meta;
     let Some((secret, _)) = &shared.meta else {
         return reply(StatusCode::NOT_FOUND, "Meta is not configured");
     };
-    if let Err(error) = meta::verify(secret.as_bytes(), &body, header(&headers, meta::SIGNATURE_HEADER)) {
+    if let Err(error) = meta::verify(
+        secret.as_bytes(),
+        &body,
+        header(&headers, meta::SIGNATURE_HEADER),
+    ) {
         return unauthorized(error);
     }
     let webhook = match meta::parse(&body) {
@@ -446,7 +470,11 @@ async fn whatsapp_events(
     let Some((secret, _, channel)) = &shared.whatsapp else {
         return reply(StatusCode::NOT_FOUND, "WhatsApp is not configured");
     };
-    if let Err(error) = whatsapp::verify(secret.as_bytes(), &body, header(&headers, whatsapp::SIGNATURE_HEADER)) {
+    if let Err(error) = whatsapp::verify(
+        secret.as_bytes(),
+        &body,
+        header(&headers, whatsapp::SIGNATURE_HEADER),
+    ) {
         return unauthorized(error);
     }
     let webhook = match whatsapp::parse(&body) {
@@ -464,14 +492,20 @@ async fn whatsapp_events(
 }
 
 #[cfg(feature = "email")]
-async fn email_message(State(shared): State<Shared>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn email_message(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     use crate::channel::{email, signature};
     let Some((secret, channel)) = &shared.email else {
         return reply(StatusCode::NOT_FOUND, "e-mail is not configured");
     };
-    if let Err(error) =
-        signature::verify_sha256_hex(secret.as_bytes(), &body, header(&headers, EMAIL_SIGNATURE_HEADER))
-    {
+    if let Err(error) = signature::verify_sha256_hex(
+        secret.as_bytes(),
+        &body,
+        header(&headers, EMAIL_SIGNATURE_HEADER),
+    ) {
         return unauthorized(error);
     }
     let mail = match email::parse(&body) {
