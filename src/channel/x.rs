@@ -338,7 +338,7 @@ fn dm_message(
 ///
 /// ```
 /// let body = br#"{"for_user_id":"2244994945","tweet_create_events":[{
-///   "id_str":"1861000000000000001","text":"@KLM where is my bag? \u{1f9f3}",
+///   "id_str":"1861000000000000001","text":"@KLM where is my bag? \ud83e\uddf3",
 ///   "timestamp_ms":"1795946400000","lang":"en",
 ///   "in_reply_to_status_id_str":null,
 ///   "user":{"id_str":"6253282","followers_count":420}}]}"#;
