@@ -92,7 +92,8 @@
 //! | [`directory`] | the customer directory trait |
 //! | [`staffing`] | Erlang C and Erlang A staffing, forecasts and plans |
 //! | [`sim`] | the workload generator and the simulated desk |
-//! | [`channel`], [`store`] | the IO traits and their memory implementations |
+//! | [`channel`], [`store`] | the IO traits, their memory implementations, the network adapters and stores behind features |
+//! | `webhooks` | the webhook receiver (feature `webhooks`) |
 //! | [`testing`] | a fake-clock harness for users' tests |
 //! | [`design`], [`changelog`] | the design document and the change log |
 //!
@@ -104,9 +105,12 @@
 //! | `runtime` | no | the async `Desk` runtime (tokio): ingest, persist, outbox, timers, snapshots |
 //! | `sqlite` | no | `SqliteEventStore` (bundled SQLite, WAL, group commit, erasure) |
 //! | `postgres` | no | PostgreSQL event store and multi-node ownership — reserved |
-//! | `x`, `meta`, `whatsapp`, `email` | no | channel adapters, one per network — reserved |
+//! | `x` | no | X adapter: Account Activity webhooks and CRC, replies and DMs (reqwest, rustls) |
+//! | `meta` | no | Facebook Page and Instagram adapter: feed, mentions, messages; Graph API replies |
+//! | `whatsapp` | no | WhatsApp Cloud API adapter: messages, statuses, the 24-hour window |
+//! | `email` | no | e-mail adapter: `mail-parser` in, `mail-builder` replies to your `MailTransport` |
 //! | `channels` | no | all channel adapters |
-//! | `webhooks` | no | webhook receiver (axum) — reserved |
+//! | `webhooks` | no | webhook receiver (axum) feeding a `Desk` |
 //! | `report` | yes | HTML report of a simulated week with SVG charts ([`report`]) |
 //! | `arbitrary` | no | `Arbitrary` derives for fuzzing — reserved |
 //! | `full` | no | everything |
@@ -137,6 +141,8 @@ pub mod template;
 pub mod testing;
 pub mod text;
 pub mod triage;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 #[doc = include_str!("../DESIGN.md")]
 pub mod design {}

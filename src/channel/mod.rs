@@ -1,9 +1,24 @@
 //! Channels at the edge: the async [`Channel`] trait and [`MemoryChannel`].
 //!
 //! A channel sends what the engine asked for (a `reply_requested` event's
-//! [`OutboundMessage`]) and says what it can do. Adapters for real networks
-//! arrive behind features; the memory channel records what was sent, for
-//! tests and examples, and checks that no send is delivered twice.
+//! [`OutboundMessage`]) and says what it can do. The memory channel records
+//! what was sent, for tests and examples, and checks that no send is
+//! delivered twice. Every implementation must pass [`conformance::run`].
+//!
+//! Adapters for real networks live behind features. Each one is both ends
+//! of a brand account: it verifies and parses the network's webhooks into
+//! [`InboundMessage`](crate::model::InboundMessage)s (plain `parse`
+//! functions, usable without the adapter) and sends replies over HTTP.
+//!
+//! | module | feature | inbound | outbound |
+//! | --- | --- | --- | --- |
+//! | `x` | `x` | Account Activity API: mentions, replies, DMs; CRC challenge | reply to a post, DM |
+//! | `meta` | `meta` | Page feed comments and mentions, Instagram comments, Messenger and Instagram messages | comment reply, private reply, message |
+//! | `whatsapp` | `whatsapp` | Cloud API messages and delivery statuses | text inside the 24-hour window, templates |
+//! | `email` | `email` | RFC 5322 messages threaded by Message-ID / In-Reply-To / References | replies built with `mail-builder`, handed to your [`MailTransport`](email::MailTransport) |
+//!
+//! The webhook receiver that feeds a [`Desk`](crate::desk::Desk) from these
+//! adapters is in `webhooks` (feature `webhooks`).
 
 use crate::model::{Capabilities, ChannelRef, OutboundId, OutboundMessage, Visibility};
 use async_trait::async_trait;
@@ -11,6 +26,35 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+
+pub mod conformance;
+#[cfg(feature = "email")]
+pub mod email;
+#[cfg(any(feature = "x", feature = "meta", feature = "whatsapp"))]
+mod http;
+#[cfg(feature = "meta")]
+pub mod meta;
+#[cfg(any(
+    feature = "x",
+    feature = "meta",
+    feature = "whatsapp",
+    feature = "email"
+))]
+mod sent;
+#[cfg(any(
+    feature = "x",
+    feature = "meta",
+    feature = "whatsapp",
+    feature = "webhooks"
+))]
+pub mod signature;
+#[cfg(feature = "whatsapp")]
+pub mod whatsapp;
+#[cfg(feature = "x")]
+pub mod x;
+
+#[cfg(any(feature = "x", feature = "meta", feature = "whatsapp"))]
+pub use http::HttpConfig;
 
 /// Proof that a network accepted a message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +95,16 @@ pub enum ChannelError {
     /// A network or server error that may pass: retried with backoff.
     #[error("transient failure: {0}")]
     Transient(String),
+    /// The network refused the request as invalid (unknown recipient, a
+    /// comment that no longer exists, a reply with nothing to reply to):
+    /// not retried; the request must change.
+    #[error("rejected by the network (status {status}): {reason}")]
+    Rejected {
+        /// The HTTP status (0 when the adapter refused before sending).
+        status: u16,
+        /// What the network (or the adapter) said.
+        reason: String,
+    },
 }
 
 impl ChannelError {
@@ -62,6 +116,7 @@ impl ChannelError {
                 | ChannelError::TooLong { .. }
                 | ChannelError::VisibilityNotSupported(_)
                 | ChannelError::WindowClosed
+                | ChannelError::Rejected { .. }
         )
     }
 }

@@ -1,6 +1,15 @@
 //! caredesk's integration tests: one binary, one module per area.
 
 mod calendar;
+#[cfg(feature = "email")]
+mod channel_email;
+mod channel_memory;
+#[cfg(feature = "meta")]
+mod channel_meta;
+#[cfg(feature = "whatsapp")]
+mod channel_whatsapp;
+#[cfg(feature = "x")]
+mod channel_x;
 #[cfg(all(feature = "sqlite", feature = "runtime"))]
 mod crash;
 #[cfg(feature = "runtime")]
@@ -11,6 +20,13 @@ mod engine_replay;
 mod escalation;
 mod escalation_engine;
 mod events;
+#[cfg(any(
+    feature = "x",
+    feature = "meta",
+    feature = "whatsapp",
+    feature = "email"
+))]
+mod fake_network;
 mod guard;
 mod guard_engine;
 mod language;
@@ -28,3 +44,5 @@ mod template;
 mod text_pii;
 mod traits;
 mod triage;
+#[cfg(all(feature = "webhooks", feature = "channels"))]
+mod webhooks;
