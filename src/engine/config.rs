@@ -108,6 +108,12 @@ pub struct EngineConfig {
     pub guard: Option<GuardSetup>,
     /// How a customer's profile sets their conversations' priority.
     pub profile_priority: ProfilePriority,
+    /// Sales: purchase intent opens opportunities, offers and bookings are
+    /// recorded (`None`: off; see [`SalesSettings`](super::SalesSettings)).
+    pub sales: Option<super::SalesSettings>,
+    /// Satisfaction surveys after resolution (`None`: off; see
+    /// [`CsatSettings`](super::CsatSettings)).
+    pub csat: Option<super::CsatSettings>,
 }
 
 /// How an attached customer profile raises the priority of the customer's
@@ -163,6 +169,8 @@ impl std::fmt::Debug for EngineConfig {
             .field("retention", &self.retention)
             .field("max_text_bytes", &self.max_text_bytes)
             .field("sla", &self.sla)
+            .field("sales", &self.sales)
+            .field("csat", &self.csat.is_some())
             .field(
                 "escalation",
                 &self.escalation.as_ref().map(EscalationRules::len),
@@ -190,7 +198,24 @@ impl EngineConfig {
             escalation: None,
             guard: None,
             profile_priority: ProfilePriority::default(),
+            sales: None,
+            csat: None,
         }
+    }
+
+    /// Turns sales on: purchase intent opens opportunities (see
+    /// [`SalesSettings`](super::SalesSettings)).
+    #[must_use]
+    pub fn with_sales(mut self, settings: super::SalesSettings) -> Self {
+        self.sales = Some(settings);
+        self
+    }
+
+    /// Turns satisfaction surveys on (see [`CsatSettings`](super::CsatSettings)).
+    #[must_use]
+    pub fn with_csat(mut self, settings: super::CsatSettings) -> Self {
+        self.csat = Some(settings);
+        self
     }
 
     /// Sets how customer profiles raise priority.

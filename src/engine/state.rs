@@ -151,6 +151,9 @@ pub struct EngineState {
     /// Replies waiting for approval.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) drafts: BTreeMap<crate::guard::DraftId, crate::guard::Draft>,
+    /// Opportunities, offers, bookings and surveys.
+    #[serde(default)]
+    pub(crate) sales: super::sales_stage::SalesState,
 }
 
 /// Serialises a map with non-string keys as a list of pairs (JSON maps need
@@ -222,6 +225,7 @@ impl EngineState {
                 .as_ref()
                 .map(|setup| crate::guard::DuplicateReplyTracker::new(setup.duplicates)),
             drafts: BTreeMap::new(),
+            sales: super::sales_stage::SalesState::default(),
             crisis_watch: config
                 .guard
                 .as_ref()
@@ -387,6 +391,7 @@ impl EngineState {
         self.now = Some(self.now.map_or(at, |now| now.max(at)));
         self.last_seq = seq;
         self.apply_payload(config, at, payload);
+        super::sales_stage::apply(self, config, at, payload);
         // Every conversation's timer follows its status and kind; keeping it
         // in step here means a due timer always has something to do.
         if let Some(conversation) = payload.conversation() {
@@ -828,6 +833,13 @@ impl EngineState {
                     super::sla_stage::apply(record, at, payload);
                 }
             }
+            // The sales stage folds these (see `sales_stage::apply`).
+            EventPayload::OpportunityOpened { .. }
+            | EventPayload::OfferMade { .. }
+            | EventPayload::ConversionRecorded { .. }
+            | EventPayload::SurveyRequested { .. }
+            | EventPayload::SurveySkipped { .. }
+            | EventPayload::SurveyAnswered { .. } => {}
         }
     }
 
