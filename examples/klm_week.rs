@@ -368,7 +368,11 @@ query/mention agreed {:.1}%, generated queries taken for mentions and never answ
             .collect();
         println!(
             "revenue {}; surveys skipped {:?}",
-            if revenue.is_empty() { "none".to_owned() } else { revenue.join(", ") },
+            if revenue.is_empty() {
+                "none".to_owned()
+            } else {
+                revenue.join(", ")
+            },
             sales.surveys_skipped
         );
     }

@@ -436,7 +436,7 @@ pub enum EventPayload {
         /// What triage extracted from the message (none for an
         /// agent-initiated opportunity).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        details: Option<PurchaseDetails>,
+        details: Option<Box<PurchaseDetails>>,
         /// The skill (and minimum level) routing requires from now on, from
         /// [`SalesSettings::skill`](super::SalesSettings::skill).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -467,7 +467,7 @@ pub enum EventPayload {
         /// How the booking was linked.
         linked_by: ConversionLink,
         /// The booking.
-        booking: Booking,
+        booking: Box<Booking>,
     },
     /// A satisfaction survey must be sent: the runtime sends `outbound` and
     /// reports back with a delivery report.

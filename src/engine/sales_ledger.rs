@@ -108,7 +108,8 @@ impl SalesLedger {
                         met: false,
                         outcome: OpportunityOutcome {
                             channel: channel.as_str().to_owned(),
-                            language: language.map_or_else(|| "unknown".to_owned(), |l| l.as_str().to_owned()),
+                            language: language
+                                .map_or_else(|| "unknown".to_owned(), |l| l.as_str().to_owned()),
                             ..OpportunityOutcome::default()
                         },
                     },

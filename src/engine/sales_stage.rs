@@ -170,7 +170,7 @@ pub struct Opportunity {
     /// When it opened.
     pub opened_at: DateTime<Utc>,
     /// What triage extracted.
-    pub details: Option<PurchaseDetails>,
+    pub details: Option<Box<PurchaseDetails>>,
     /// The skill routing requires for it.
     pub required_skill: Option<(Skill, u8)>,
     /// Offers made, oldest first, with the agent who made each.
@@ -255,7 +255,11 @@ impl SalesState {
 }
 
 fn secs(value: u64) -> Duration {
-    Duration::seconds(i64::try_from(value).unwrap_or(i64::MAX / 1000).min(100 * 366 * 86_400))
+    Duration::seconds(
+        i64::try_from(value)
+            .unwrap_or(i64::MAX / 1000)
+            .min(100 * 366 * 86_400),
+    )
 }
 
 impl Engine {
@@ -391,7 +395,7 @@ impl Engine {
                     conversation: record.conversation,
                     agent,
                     linked_by,
-                    booking,
+                    booking: Box::new(booking),
                 }])
             }
             Input::RequestSurvey { conversation } => {
@@ -470,7 +474,7 @@ fn open_opportunity(
     record: &ConversationRecord,
     ids: &mut IdGenerator,
     now: DateTime<Utc>,
-    details: Option<PurchaseDetails>,
+    details: Option<Box<PurchaseDetails>>,
 ) -> EventPayload {
     let c = &record.conversation;
     EventPayload::OpportunityOpened {

@@ -140,7 +140,7 @@ pub struct Classification {
     /// With purchase intent: the places, dates and travellers triage could
     /// extract (absent in events written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purchase: Option<PurchaseDetails>,
+    pub purchase: Option<Box<PurchaseDetails>>,
 }
 
 impl Classification {
@@ -190,7 +190,7 @@ impl Classification {
     /// Adds purchase details (see [`Intent::purchase`]).
     #[must_use]
     pub fn with_purchase(mut self, details: PurchaseDetails) -> Self {
-        self.purchase = Some(details);
+        self.purchase = Some(Box::new(details));
         self
     }
 

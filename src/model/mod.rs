@@ -26,8 +26,8 @@ pub use ids::{
 pub use language::{Language, LanguageParseError};
 pub use message::{Attachment, InboundMessage, OutboundMessage, Visibility};
 pub use sales::{
-    Booking, CsatScore, Currency, DateMention, PlaceMention, PlaceRole, PurchaseDetails, SalesOffer,
-    TravellerMention,
+    Booking, CsatScore, Currency, DateMention, PlaceMention, PlaceRole, PurchaseDetails,
+    SalesOffer, TravellerMention,
 };
 
 /// A model value broke one of its own rules.

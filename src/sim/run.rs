@@ -1322,7 +1322,10 @@ impl Simulation {
                 .iter()
                 .map(|row| row.map(|v| v / weeks))
                 .collect(),
-            sales: self.sales.as_ref().map(super::sales::SalesSummary::from_sim),
+            sales: self
+                .sales
+                .as_ref()
+                .map(super::sales::SalesSummary::from_sim),
             mean_agent_seconds: if self.agent_conversations > 0 {
                 self.agent_seconds / self.agent_conversations as f64
             } else {

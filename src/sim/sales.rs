@@ -46,19 +46,37 @@ pub const RESPONSE_RATE: f64 = 0.30;
 
 /// A purchase question per reference language (workload language order).
 const PURCHASE_TEXTS: [(&str, &str); 14] = [
-    ("en", "How much is a ticket from Amsterdam to Tokyo in December for 2 adults?"),
-    ("nl", "Wat kost een ticket van Amsterdam naar Oslo op 14 februari?"),
+    (
+        "en",
+        "How much is a ticket from Amsterdam to Tokyo in December for 2 adults?",
+    ),
+    (
+        "nl",
+        "Wat kost een ticket van Amsterdam naar Oslo op 14 februari?",
+    ),
     ("de", "Was kostet ein Flug nach Amsterdam am 3. März?"),
-    ("fr", "Combien coûte un billet pour Amsterdam le 12 janvier ?"),
-    ("es", "¿Cuánto cuesta un billete a Amsterdam para 2 personas?"),
+    (
+        "fr",
+        "Combien coûte un billet pour Amsterdam le 12 janvier ?",
+    ),
+    (
+        "es",
+        "¿Cuánto cuesta un billete a Amsterdam para 2 personas?",
+    ),
     ("it", "Quanto costa un biglietto per Amsterdam il 5 aprile?"),
     ("pt", "Quanto custa uma passagem de Lisboa para Amsterdam?"),
     ("tr", "İstanbul'dan Amsterdam'a bilet fiyatı nedir?"),
     ("no", "Hva koster en billett til Amsterdam i morgen?"),
     ("ru", "Сколько стоит билет в Амстердам на 2 человека?"),
     ("zh", "从上海到阿姆斯特丹的机票多少钱？"),
-    ("ja", "東京からアムステルダムまで12月20日に大人2名で予約したいです"),
-    ("ko", "서울에서 암스테르담 가는 항공편 있나요? 가격이 궁금해요"),
+    (
+        "ja",
+        "東京からアムステルダムまで12月20日に大人2名で予約したいです",
+    ),
+    (
+        "ko",
+        "서울에서 암스테르담 가는 항공편 있나요? 가격이 궁금해요",
+    ),
     ("th", "อยากจองตั๋วจากกรุงเทพไปอัมสเตอร์ดัม ราคาเท่าไหร่"),
 ];
 
@@ -213,7 +231,6 @@ impl SalesSim {
     pub(crate) fn observe(&mut self, at: DateTime<Utc>, payload: &EventPayload) {
         self.ledger.observe_payload(at, payload);
     }
-
 }
 
 /// Conversion and CSAT for one first-response band: what speed is worth.
@@ -310,7 +327,10 @@ mod tests {
                 "2026-11-23T10:00:00Z".parse().unwrap(),
             );
             let verdict = triage.classify(&message, &Default::default());
-            assert!(verdict.intents.contains(&Intent::purchase()), "{code}: {text}");
+            assert!(
+                verdict.intents.contains(&Intent::purchase()),
+                "{code}: {text}"
+            );
         }
     }
 }

@@ -433,7 +433,13 @@ mod tests {
         let report = funnel.report();
         let nl = &report.row(Dimension::Language, "nl").unwrap().figures;
         assert_eq!(
-            (nl.opportunities, nl.offered, nl.offers, nl.conversions, nl.bookings),
+            (
+                nl.opportunities,
+                nl.offered,
+                nl.offers,
+                nl.conversions,
+                nl.bookings
+            ),
             (2, 2, 3, 1, 2)
         );
         assert_eq!(nl.conversion_rate, Some(0.5));
@@ -441,7 +447,11 @@ mod tests {
         let late = &report.row(Dimension::Promise, "late").unwrap().figures;
         assert_eq!(late.conversion_rate, Some(0.0));
         assert_eq!(
-            report.row(Dimension::Agent, "none").unwrap().figures.opportunities,
+            report
+                .row(Dimension::Agent, "none")
+                .unwrap()
+                .figures
+                .opportunities,
             1
         );
     }

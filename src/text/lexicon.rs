@@ -3426,7 +3426,12 @@ const PAST_PAYMENT_CUES: CueTable = &[
     ),
     (
         "nl",
-        &["betaald", "afgeschreven", "in rekening gebracht", "gerekend"],
+        &[
+            "betaald",
+            "afgeschreven",
+            "in rekening gebracht",
+            "gerekend",
+        ],
     ),
     ("de", &["bezahlt", "abgebucht", "berechnet"]),
     ("fr", &["payé", "débité", "facturé", "prélevé"]),
@@ -3439,7 +3444,14 @@ const PAST_PAYMENT_CUES: CueTable = &[
     ("zh", &["付了", "已付", "支付了", "扣了", "付款了", "扣款"]),
     (
         "ja",
-        &["払った", "支払った", "払いました", "支払いました", "請求され", "引き落とされ"],
+        &[
+            "払った",
+            "支払った",
+            "払いました",
+            "支払いました",
+            "請求され",
+            "引き落とされ",
+        ],
     ),
     ("ko", &["지불했", "결제했", "냈는데", "청구됐", "청구되었"]),
     ("th", &["จ่ายไป", "จ่ายแล้ว", "โดนเก็บ", "ชำระแล้ว"]),

@@ -386,7 +386,9 @@ impl Triage {
             .iter()
             .enumerate()
             .filter(|(_, l)| {
-                **l == Intent::refund() || **l == Intent::disruption() || **l == Intent::lost_and_found()
+                **l == Intent::refund()
+                    || **l == Intent::disruption()
+                    || **l == Intent::lost_and_found()
             })
             .map(|(i, _)| i)
             .collect();
@@ -509,7 +511,7 @@ impl Triage {
                     *hit = false;
                 }
                 if *hit {
-                    purchase = Some(extract_purchase(text, message.received_at));
+                    purchase = Some(Box::new(extract_purchase(text, message.received_at)));
                 }
             }
         }

@@ -30,7 +30,7 @@ fn purchase(text: &str) -> Option<PurchaseDetails> {
     let verdict = classify(text);
     let has = verdict.intents.contains(&Intent::purchase());
     assert_eq!(has, verdict.purchase.is_some(), "{text}");
-    verdict.purchase
+    verdict.purchase.map(|details| *details)
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -49,11 +49,17 @@ fn english_price_question_gives_route_date_and_travellers_with_spans() {
     let d = purchase(text).expect("purchase intent");
     assert_eq!(d.origin(), Some("AMS"));
     assert_eq!(d.destination(), Some("TYO"));
-    assert_eq!(span_of(text, d.places[0].start, d.places[0].end), "Amsterdam");
+    assert_eq!(
+        span_of(text, d.places[0].start, d.places[0].end),
+        "Amsterdam"
+    );
     assert_eq!(span_of(text, d.places[1].start, d.places[1].end), "Tokyo");
     assert_eq!(d.dates.len(), 1);
     assert_eq!(d.dates[0].date, date(2026, 12, 24));
-    assert_eq!(span_of(text, d.dates[0].start, d.dates[0].end), "24 December");
+    assert_eq!(
+        span_of(text, d.dates[0].start, d.dates[0].end),
+        "24 December"
+    );
     let t = d.travellers.unwrap();
     assert_eq!((t.count, span_of(text, t.start, t.end)), (2, "2 adults"));
 }
@@ -88,7 +94,10 @@ fn dutch_booking_question_gives_route_date_and_travellers() {
     assert_eq!(d.origin(), Some("AMS"));
     assert_eq!(d.destination(), Some("OSL"));
     assert_eq!(d.dates[0].date, date(2027, 2, 14));
-    assert_eq!(span_of(text, d.dates[0].start, d.dates[0].end), "14 februari");
+    assert_eq!(
+        span_of(text, d.dates[0].start, d.dates[0].end),
+        "14 februari"
+    );
     let t = d.travellers.unwrap();
     assert_eq!((t.count, span_of(text, t.start, t.end)), (3, "3 personen"));
     let d = purchase("Ik wil graag extra bagage bijkopen voor mijn vlucht naar Londen").unwrap();
@@ -135,16 +144,36 @@ fn purchase_intent_is_recognised_in_all_fourteen_languages() {
         ("en", "How much is a flight to Bangkok in March?", "BKK"),
         ("nl", "Wat kost een ticket naar Barcelona?", "BCN"),
         ("de", "Was kostet ein Flug nach Berlin am 3. März?", "BER"),
-        ("fr", "Combien coûte un billet pour Paris le 12 janvier ?", "PAR"),
-        ("es", "¿Cuánto cuesta un billete a Madrid para 2 personas?", "MAD"),
-        ("it", "Quanto costa un biglietto per Roma il 5 aprile?", "ROM"),
+        (
+            "fr",
+            "Combien coûte un billet pour Paris le 12 janvier ?",
+            "PAR",
+        ),
+        (
+            "es",
+            "¿Cuánto cuesta un billete a Madrid para 2 personas?",
+            "MAD",
+        ),
+        (
+            "it",
+            "Quanto costa un biglietto per Roma il 5 aprile?",
+            "ROM",
+        ),
         ("pt", "Quanto custa uma passagem para Lisboa?", "LIS"),
         ("tr", "İstanbul'dan Amsterdam'a bilet fiyatı nedir?", "AMS"),
         ("no", "Hva koster en billett til Bergen i morgen?", "BGO"),
-        ("ru", "Сколько стоит билет в Амстердам на 2 человека?", "AMS"),
+        (
+            "ru",
+            "Сколько стоит билет в Амстердам на 2 человека?",
+            "AMS",
+        ),
         ("zh", "从上海到阿姆斯特丹的机票多少钱？", "AMS"),
         ("ja", "大阪からパリまでの運賃を教えてください", "PAR"),
-        ("ko", "서울에서 암스테르담 가는 항공편 있나요? 가격이 궁금해요", "AMS"),
+        (
+            "ko",
+            "서울에서 암스테르담 가는 항공편 있나요? 가격이 궁금해요",
+            "AMS",
+        ),
         ("th", "อยากจองตั๋วจากกรุงเทพไปอัมสเตอร์ดัม ราคาเท่าไหร่", "AMS"),
     ];
     for (language, text, destination) in cases {

@@ -64,7 +64,13 @@ fn opened(events: &[Event]) -> ConversationId {
 }
 
 fn offer(reference: &str, price: i64, desk: &TestDesk) -> SalesOffer {
-    SalesOffer::new(reference, price, Currency::eur(), desk.now() + Duration::days(2)).unwrap()
+    SalesOffer::new(
+        reference,
+        price,
+        Currency::eur(),
+        desk.now() + Duration::days(2),
+    )
+    .unwrap()
 }
 
 fn reply(conversation: ConversationId, text: &str) -> Reply {
@@ -77,7 +83,13 @@ fn reply(conversation: ConversationId, text: &str) -> Reply {
     }
 }
 
-fn booking(code: &str, reference: Option<&str>, handle: &str, amount: i64, desk: &TestDesk) -> Booking {
+fn booking(
+    code: &str,
+    reference: Option<&str>,
+    handle: &str,
+    amount: i64,
+    desk: &TestDesk,
+) -> Booking {
     Booking {
         booking_code: code.into(),
         offer_reference: reference.map(Into::into),
@@ -123,7 +135,9 @@ fn purchase_message_opens_an_opportunity_that_requires_the_sales_skill() {
     assert!(!names(&events).contains(&"opportunity_opened"));
     // Without sales configured, nothing opens.
     let mut plain = TestDesk::new(config_with_sla, at("2026-11-23T10:00:00Z"));
-    let events = plain.handle(purchase_question("1", "@anna", &plain)).unwrap();
+    let events = plain
+        .handle(purchase_question("1", "@anna", &plain))
+        .unwrap();
     assert!(!names(&events).contains(&"opportunity_opened"));
     desk.check_replay().unwrap();
 }
@@ -328,7 +342,10 @@ fn resolving_a_query_requests_a_survey_in_the_customers_language_as_a_private_me
     assert_eq!(outbound.visibility, Visibility::Private);
     assert!(outbound.text.starts_with("Hoe hebben we het gedaan?"));
     assert_eq!(outbound.recipient, Identity::new(ChannelKind::X, "@anna"));
-    assert_eq!((agent, first, kept), (Some(agent_id(1)), Some(1200), Some(true)));
+    assert_eq!(
+        (agent, first, kept),
+        (Some(agent_id(1)), Some(1200), Some(true))
+    );
     // The runtime reports on it like any send.
     desk.handle(Input::DeliveryReport {
         outbound: outbound.id,
@@ -363,7 +380,11 @@ fn no_survey_is_sent_once_the_whatsapp_window_has_closed_and_the_event_says_why(
         "Hoi, mijn koffer?",
         desk.now(),
     );
-    let conversation = opened(&desk.handle(inbound(message, Some(Language::DUTCH))).unwrap());
+    let conversation = opened(
+        &desk
+            .handle(inbound(message, Some(Language::DUTCH)))
+            .unwrap(),
+    );
     let resolved = desk
         .handle(Input::SetStatus {
             conversation,
@@ -444,7 +465,11 @@ fn a_low_score_with_a_comment_escalates_but_reopens_nothing() {
         .unwrap();
     assert_eq!(
         names(&loud),
-        ["survey_answered", "escalation_fired", "notification_requested"]
+        [
+            "survey_answered",
+            "escalation_fired",
+            "notification_requested"
+        ]
     );
     let status = desk
         .engine()
@@ -525,7 +550,10 @@ fn new_events_round_trip_through_json_and_replay() {
     }
     let replayed = desk.replayed().unwrap();
     assert_eq!(replayed.state(), desk.engine().state());
-    assert_eq!(replayed.survey(survey).unwrap().score, Some(CsatScore::new(5).unwrap()));
+    assert_eq!(
+        replayed.survey(survey).unwrap().score,
+        Some(CsatScore::new(5).unwrap())
+    );
 }
 
 #[test]
@@ -591,7 +619,13 @@ fn the_ledger_gives_exact_funnel_and_csat_figures_by_agent_and_promise() {
     let funnel = funnel.report();
     let all = &funnel.row(Dimension::All, "all").unwrap().figures;
     assert_eq!(
-        (all.opportunities, all.offered, all.offers, all.conversions, all.bookings),
+        (
+            all.opportunities,
+            all.offered,
+            all.offers,
+            all.conversions,
+            all.bookings
+        ),
         (2, 2, 2, 1, 2)
     );
     assert_eq!(all.conversion_rate, Some(0.5));
@@ -601,15 +635,27 @@ fn the_ledger_gives_exact_funnel_and_csat_figures_by_agent_and_promise() {
     let late = &funnel.row(Dimension::Promise, "late").unwrap().figures;
     assert_eq!((late.opportunities, late.conversions), (1, 0));
     assert_eq!(
-        funnel.row(Dimension::Wait, "1-4 h").unwrap().figures.opportunities,
+        funnel
+            .row(Dimension::Wait, "1-4 h")
+            .unwrap()
+            .figures
+            .opportunities,
         1
     );
     assert_eq!(
-        funnel.row(Dimension::Agent, "Sam").unwrap().figures.opportunities,
+        funnel
+            .row(Dimension::Agent, "Sam")
+            .unwrap()
+            .figures
+            .opportunities,
         2
     );
     assert_eq!(
-        funnel.row(Dimension::Channel, "x").unwrap().figures.revenue_minor["EUR"],
+        funnel
+            .row(Dimension::Channel, "x")
+            .unwrap()
+            .figures
+            .revenue_minor["EUR"],
         94_400
     );
 
@@ -627,7 +673,10 @@ fn the_ledger_gives_exact_funnel_and_csat_figures_by_agent_and_promise() {
         Some(0.0)
     );
     assert_eq!(
-        csat.row(Dimension::Language, "en").unwrap().figures.responses,
+        csat.row(Dimension::Language, "en")
+            .unwrap()
+            .figures
+            .responses,
         2
     );
 }
