@@ -38,7 +38,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// Every span is on char boundaries and cuts out the expected text.
-fn span_of<'a>(text: &'a str, start: usize, end: usize) -> &'a str {
+fn span_of(text: &str, start: usize, end: usize) -> &str {
     assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
     &text[start..end]
 }
