@@ -211,6 +211,8 @@ struct Summary<'a> {
     peak_memory_mb: Option<f64>,
     triage_seconds: Option<f64>,
     triage_calls: Option<u64>,
+    sales: Option<&'a caredesk::sim::sales::SalesSummary>,
+    sales_by_response_time: Option<Vec<caredesk::sim::sales::SpeedRow>>,
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -341,6 +343,39 @@ query/mention agreed {:.1}%, generated queries taken for mentions and never answ
             triage.queries_missed
         );
     }
+    if let Some(sales) = &report.sales {
+        println!("\nSales and satisfaction against first response");
+        println!(
+            "{:<11} {:>8} {:>8} {:>9} {:>8} {:>8} {:>7}",
+            "band", "opport.", "booked", "convert", "surveys", "answers", "CSAT"
+        );
+        for row in sales.by_response_time() {
+            println!(
+                "{:<11} {:>8} {:>8} {:>9} {:>8} {:>8} {:>7}",
+                row.band,
+                row.opportunities,
+                row.conversions,
+                share(row.conversion_rate),
+                row.surveys,
+                row.responses,
+                share(row.csat)
+            );
+        }
+        let revenue: Vec<String> = sales
+            .revenue_minor()
+            .iter()
+            .map(|(currency, minor)| format!("{currency} {:.0}", *minor as f64 / 100.0))
+            .collect();
+        println!(
+            "revenue {}; surveys skipped {:?}",
+            if revenue.is_empty() {
+                "none".to_owned()
+            } else {
+                revenue.join(", ")
+            },
+            sales.surveys_skipped
+        );
+    }
     let events_per_second = report.events as f64 / wall.max(1e-9);
     println!(
         "run: {wall:.2} s wall, {} engine events ({:.0}/s), {} inputs ({} refused), peak memory {}",
@@ -390,6 +425,8 @@ query/mention agreed {:.1}%, generated queries taken for mentions and never answ
                 .triage
                 .then(|| nanos.load(Ordering::Relaxed) as f64 / 1e9),
             triage_calls: options.triage.then(|| calls.load(Ordering::Relaxed)),
+            sales: report.sales.as_ref(),
+            sales_by_response_time: report.sales.as_ref().map(|s| s.by_response_time()),
         };
         std::fs::write(path, serde_json::to_string_pretty(&summary)?)?;
         println!("summary: {path}");

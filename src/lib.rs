@@ -81,11 +81,11 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`model`] | the vocabulary: channels, messages, customers, conversations, agents |
-//! | [`engine`] | the deterministic core: inputs, events, state, replay, read side |
+//! | [`engine`] | the deterministic core: inputs, events, state, replay, read side; sales opportunities, offers, bookings and satisfaction surveys |
 //! | [`routing`] | queues, agents' load and skills, strategies, offers, relaxation, shifts (indexed: O(log) per decision) |
 //! | [`calendar`] | business calendars (time zones, weekly hours, holidays) |
-//! | [`text`], [`triage`] | language, PII and sentiment detectors; inbound classification |
-//! | [`stats`] | response-time statistics and SLA attainment |
+//! | [`text`], [`triage`] | language, PII and sentiment detectors; inbound classification, purchase intent and its extraction |
+//! | [`stats`] | response-time statistics, SLA attainment, the sales funnel and CSAT |
 //! | [`sla`] | SLA policies and clocks |
 //! | [`escalation`] | escalation rules, levels and the notifier trait |
 //! | [`guard`], [`template`] | checks on outbound replies; canned responses |

@@ -140,12 +140,15 @@ impl Outbox {
         });
     }
 
-    /// Follows the events: a requested reply is owed until it is delivered
-    /// or fails for good.
+    /// Follows the events: a requested reply (or satisfaction survey) is
+    /// owed until it is delivered or fails for good.
     pub(crate) fn observe(&mut self, events: &[Event]) {
         for event in events {
             match &event.payload {
-                EventPayload::ReplyRequested { outbound, .. } => self.insert((**outbound).clone()),
+                EventPayload::ReplyRequested { outbound, .. }
+                | EventPayload::SurveyRequested { outbound, .. } => {
+                    self.insert((**outbound).clone());
+                }
                 EventPayload::DeliverySucceeded { outbound, .. } => {
                     self.entries.remove(outbound);
                 }

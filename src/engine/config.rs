@@ -111,6 +111,12 @@ pub struct EngineConfig {
     /// How conversations reach agents: strategy, offers, queues,
     /// relaxation, offline policy, skills from intents.
     pub routing: super::RoutingSetup,
+    /// Sales: purchase intent opens opportunities, offers and bookings are
+    /// recorded (`None`: off; see [`SalesSettings`](super::SalesSettings)).
+    pub sales: Option<super::SalesSettings>,
+    /// Satisfaction surveys after resolution (`None`: off; see
+    /// [`CsatSettings`](super::CsatSettings)).
+    pub csat: Option<super::CsatSettings>,
 }
 
 /// How an attached customer profile raises the priority of the customer's
@@ -167,6 +173,8 @@ impl std::fmt::Debug for EngineConfig {
             .field("max_text_bytes", &self.max_text_bytes)
             .field("sla", &self.sla)
             .field("routing", &self.routing)
+            .field("sales", &self.sales)
+            .field("csat", &self.csat.is_some())
             .field(
                 "escalation",
                 &self.escalation.as_ref().map(EscalationRules::len),
@@ -195,6 +203,8 @@ impl EngineConfig {
             guard: None,
             profile_priority: ProfilePriority::default(),
             routing: super::RoutingSetup::default(),
+            sales: None,
+            csat: None,
         }
     }
 
@@ -204,6 +214,21 @@ impl EngineConfig {
     #[must_use]
     pub fn with_routing(mut self, routing: super::RoutingSetup) -> Self {
         self.routing = routing;
+        self
+    }
+
+    /// Turns sales on: purchase intent opens opportunities (see
+    /// [`SalesSettings`](super::SalesSettings)).
+    #[must_use]
+    pub fn with_sales(mut self, settings: super::SalesSettings) -> Self {
+        self.sales = Some(settings);
+        self
+    }
+
+    /// Turns satisfaction surveys on (see [`CsatSettings`](super::CsatSettings)).
+    #[must_use]
+    pub fn with_csat(mut self, settings: super::CsatSettings) -> Self {
+        self.csat = Some(settings);
         self
     }
 

@@ -217,6 +217,10 @@ impl Engine {
             } else {
                 vec![EventPayload::CrisisModeChanged { active }]
             }),
+            input @ (Input::ReplyWithOffer { .. }
+            | Input::RecordBooking { .. }
+            | Input::RequestSurvey { .. }
+            | Input::SurveyResponse { .. }) => self.decide_sales(now, &mut ids, input),
             Input::Tick => Ok(Vec::new()),
         }
     }
@@ -248,7 +252,7 @@ impl Engine {
             .ok_or(EngineError::UnknownAgent(id))
     }
 
-    fn check_text(&self, text: &str, has_attachments: bool) -> Result<(), EngineError> {
+    pub(super) fn check_text(&self, text: &str, has_attachments: bool) -> Result<(), EngineError> {
         if text.len() > self.config.max_text_bytes {
             return Err(EngineError::TextTooLong {
                 bytes: text.len(),
@@ -384,7 +388,7 @@ impl Engine {
         events
     }
 
-    fn decide_reply(
+    pub(super) fn decide_reply(
         &self,
         now: DateTime<Utc>,
         ids: &mut IdGenerator,
@@ -793,6 +797,7 @@ pub(super) fn reactions(
     out: &mut Vec<EventPayload>,
 ) {
     super::sla_stage::reactions(config, state, now, payload, out);
+    super::sales_stage::reactions(config, state, now, payload, out);
     if let (EventPayload::MessageReceived { .. }, Some(watch)) = (payload, &state.crisis_watch) {
         // The detector was fed when the message was applied; record a switch.
         if watch.detector.is_active() != state.crisis {

@@ -99,6 +99,43 @@ impl ErasurePlan {
                 inbound.attachments.clear();
                 classification.pii.clear();
                 classification.reasons.clear();
+                classification.purchase = None;
+                true
+            }
+            EventPayload::OpportunityOpened {
+                conversation,
+                details,
+                ..
+            } if self.covers(*conversation) => {
+                *details = None;
+                true
+            }
+            EventPayload::SurveyRequested {
+                conversation,
+                outbound,
+                ..
+            } if self.covers(*conversation) => {
+                outbound.recipient.handle = ERASED.into();
+                true
+            }
+            EventPayload::SurveyAnswered {
+                conversation,
+                comment,
+                ..
+            } if self.covers(*conversation) => {
+                if comment.is_some() {
+                    *comment = Some(ERASED.into());
+                }
+                true
+            }
+            EventPayload::ConversionRecorded {
+                conversation,
+                booking,
+                ..
+            } if self.covers(*conversation) => {
+                if let Some(identity) = &mut booking.identity {
+                    identity.handle = ERASED.into();
+                }
                 true
             }
             EventPayload::ReplyRequested {

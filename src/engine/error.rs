@@ -130,4 +130,52 @@ pub enum EngineError {
     /// A message id was referenced that the conversation does not hold.
     #[error("unknown message {0}")]
     UnknownMessage(MessageId),
+    /// Sales is not configured ([`EngineConfig::with_sales`](super::EngineConfig::with_sales));
+    /// offers and bookings cannot be recorded.
+    #[error("sales is not configured")]
+    SalesNotConfigured,
+    /// Satisfaction surveys are not configured
+    /// ([`EngineConfig::with_csat`](super::EngineConfig::with_csat)).
+    #[error("satisfaction surveys are not configured")]
+    CsatNotConfigured,
+    /// An offer, booking or score broke one of its own rules (blank
+    /// reference, negative amount, score outside 1 to 5); fix the value.
+    #[error("invalid sales or survey data: {0}")]
+    InvalidSalesData(ModelError),
+    /// An offer with this reference was already made; references name one
+    /// offer, so use a new one.
+    #[error("offer reference {0:?} is already used")]
+    DuplicateOffer(String),
+    /// The offer's expiry is not after now.
+    #[error("the offer expires before it is made")]
+    OfferExpired,
+    /// A booking names an offer reference nobody made (or one whose
+    /// opportunity was forgotten); check the reference.
+    #[error("no offer with reference {0:?}")]
+    UnknownOffer(String),
+    /// A booking without an offer reference could not be linked: its
+    /// customer has no opportunity opened within the attribution window
+    /// before the booking (see [`SalesSettings::attribution_window_secs`](super::SalesSettings::attribution_window_secs)).
+    #[error("the booking matches no opportunity")]
+    UnmatchedBooking,
+    /// This booking code was recorded before (treat it as success).
+    #[error("booking {0:?} was already recorded")]
+    DuplicateBooking(String),
+    /// A survey can only be requested for a resolved or closed conversation.
+    #[error("conversation {0} is not resolved")]
+    NotResolved(ConversationId),
+    /// The conversation was surveyed before; one survey per conversation.
+    #[error("conversation {0} was already surveyed")]
+    AlreadySurveyed(ConversationId),
+    /// No survey with this id is known (never sent, or forgotten after the
+    /// response window).
+    #[error("unknown survey {0}")]
+    UnknownSurvey(crate::model::SurveyId),
+    /// The survey was answered before; the first answer counts.
+    #[error("survey {0} was already answered")]
+    SurveyAnswered(crate::model::SurveyId),
+    /// The answer came after the response window
+    /// ([`CsatSettings::response_window_secs`](super::CsatSettings::response_window_secs)).
+    #[error("survey {0} is past its response window")]
+    SurveyExpired(crate::model::SurveyId),
 }

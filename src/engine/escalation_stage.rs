@@ -81,7 +81,8 @@ pub(super) fn evaluate(
 ) -> Option<Evaluation> {
     let rules = config.escalation.as_ref()?;
     let c = &record.conversation;
-    if !c.status.is_active() {
+    let csat = state.sales.csat_fact(c.id);
+    if !c.status.is_active() && csat.is_none() {
         return None;
     }
     let customer = state.customers.get(&c.customer);
@@ -113,6 +114,8 @@ pub(super) fn evaluate(
         team: c.team,
         tags: &c.tags,
         sla: &sla,
+        csat,
+        finished: !c.status.is_active(),
         ..ConversationFacts::new(c.id, now)
     };
     Some(rules.evaluate(&facts, memory))

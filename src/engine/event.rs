@@ -8,9 +8,10 @@ use crate::directory::CustomerProfile;
 use crate::escalation::Notification;
 use crate::guard::{Draft, DraftId, GuardVerdict};
 use crate::model::{
-    Agent, AgentId, ChannelRef, Classification, ConversationId, CustomerId, Identity,
-    InboundMessage, Kind, Language, MessageId, OutboundId, OutboundMessage, Presence, Priority,
-    Status, TeamId, TenantId, Visibility,
+    Agent, AgentId, Booking, ChannelKind, ChannelRef, Classification, ConversationId, CsatScore,
+    CustomerId, Identity, InboundMessage, Kind, Language, MessageId, OpportunityId, OutboundId,
+    OutboundMessage, Presence, Priority, PurchaseDetails, SalesOffer, Skill, Status, SurveyId,
+    TeamId, TenantId, Visibility,
 };
 use crate::sla::{MetDurations, SlaClock, SlaTarget};
 use chrono::{DateTime, Utc};
@@ -38,6 +39,14 @@ pub enum ClockChange {
 ///   required `agent` and no `automated` flag.
 /// - 2: `reply_requested` (the reply is a send the runtime still has to
 ///   carry out), `agent` optional, `automated` added.
+///   Later additions within schema 2 (new payload variants and optional
+///   fields only, so older readers of schema 2 need no upgrade step):
+///   `offer_made`, `offer_accepted`, `offer_declined`, `offer_expired`,
+///   `requirements_relaxed`, `hold_ended`, `conversation_released`,
+///   `collision_allowed`, `shift_changed`, `shift_boundary` (routing);
+///   `opportunity_opened`, `sales_offer_made`, `conversion_recorded`,
+///   `survey_requested`, `survey_skipped`, `survey_answered`, and the
+///   optional `purchase` details in a `message_received` classification.
 pub const CURRENT_SCHEMA: u16 = 2;
 
 /// One event in a tenant's stream: a payload in a versioned envelope.
@@ -78,6 +87,37 @@ pub struct DeliveryFailure {
     pub reason: String,
     /// Whether retrying cannot help (forbidden, too long, window closed).
     pub permanent: bool,
+}
+
+/// How a booking was linked to its opportunity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversionLink {
+    /// The booking named the offer's reference.
+    OfferReference,
+    /// The booking's customer had an opportunity opened within the
+    /// attribution window before it (the latest one is credited).
+    CustomerWindow,
+}
+
+/// Why a survey was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "reason")]
+#[non_exhaustive]
+pub enum SurveySkipReason {
+    /// The channel cannot send private messages.
+    NoPrivateMessages,
+    /// The network's messaging window (time since the customer last wrote)
+    /// has closed: a free-form message would be refused.
+    WindowClosed {
+        /// When the customer last wrote.
+        last_customer_message_at: DateTime<Utc>,
+        /// The window, in seconds.
+        window_secs: u64,
+    },
+    /// No survey text could be rendered in the customer's language or a
+    /// fallback (the template is missing or needs a variable).
+    NoTemplate,
 }
 
 /// What happened. Each variant is one fact; apply folds it into the state.
@@ -461,6 +501,98 @@ pub enum EventPayload {
         /// What to tell.
         notification: Notification,
     },
+    /// A conversation showed purchase intent (or an agent made an offer in
+    /// it): it is now a sales opportunity.
+    OpportunityOpened {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The conversation.
+        conversation: ConversationId,
+        /// The customer.
+        customer: CustomerId,
+        /// The network.
+        channel: ChannelKind,
+        /// The conversation's language, when known.
+        language: Option<Language>,
+        /// When the conversation opened (for response-time bands).
+        conversation_opened_at: DateTime<Utc>,
+        /// What triage extracted from the message (none for an
+        /// agent-initiated opportunity).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        details: Option<Box<PurchaseDetails>>,
+        /// The skill (and minimum level) routing requires from now on, from
+        /// [`SalesSettings::skill`](super::SalesSettings::skill).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        required_skill: Option<(Skill, u8)>,
+    },
+    /// An agent attached a sales offer to a reply.
+    SalesOfferMade {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// The conversation.
+        conversation: ConversationId,
+        /// The agent.
+        agent: AgentId,
+        /// The reply that carries it.
+        message: MessageId,
+        /// The offer.
+        offer: SalesOffer,
+    },
+    /// A booking was linked to an opportunity.
+    ConversionRecorded {
+        /// The opportunity.
+        opportunity: OpportunityId,
+        /// Its conversation.
+        conversation: ConversationId,
+        /// The agent credited: the one who made the offer named, else the
+        /// opportunity's last offer, else none.
+        agent: Option<AgentId>,
+        /// How the booking was linked.
+        linked_by: ConversionLink,
+        /// The booking.
+        booking: Box<Booking>,
+    },
+    /// A satisfaction survey must be sent: the runtime sends `outbound` and
+    /// reports back with a delivery report.
+    SurveyRequested {
+        /// The survey.
+        survey: SurveyId,
+        /// The conversation it is about.
+        conversation: ConversationId,
+        /// The message id of the survey.
+        message: MessageId,
+        /// The network.
+        channel: ChannelKind,
+        /// The language it is written in.
+        language: Language,
+        /// The agent who had the conversation last, if any.
+        agent: Option<AgentId>,
+        /// Seconds from opening to the first agent reply (`None`: none).
+        first_response_secs: Option<u64>,
+        /// Whether the first-response promise was kept (`None`: no SLA clock).
+        promise_kept: Option<bool>,
+        /// What to send (a private message).
+        outbound: Box<OutboundMessage>,
+    },
+    /// A survey was not sent, and why.
+    SurveySkipped {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Why.
+        reason: SurveySkipReason,
+    },
+    /// The customer answered a survey.
+    SurveyAnswered {
+        /// The survey.
+        survey: SurveyId,
+        /// The conversation it is about.
+        conversation: ConversationId,
+        /// The score.
+        score: CsatScore,
+        /// The comment, if any (trimmed, not empty).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
     /// A finished conversation left the hot state after the retention window
     /// (it stays in the event log).
     ConversationArchived {
@@ -502,7 +634,13 @@ impl EventPayload {
             | EventPayload::EscalationFired { conversation, .. }
             | EventPayload::EscalationCleared { conversation, .. }
             | EventPayload::EscalationChecked { conversation }
-            | EventPayload::ReplyBlocked { conversation, .. } => Some(*conversation),
+            | EventPayload::ReplyBlocked { conversation, .. }
+            | EventPayload::OpportunityOpened { conversation, .. }
+            | EventPayload::SalesOfferMade { conversation, .. }
+            | EventPayload::ConversionRecorded { conversation, .. }
+            | EventPayload::SurveyRequested { conversation, .. }
+            | EventPayload::SurveySkipped { conversation, .. }
+            | EventPayload::SurveyAnswered { conversation, .. } => Some(*conversation),
             EventPayload::DraftCreated { draft } => Some(draft.conversation),
             EventPayload::NotificationRequested { notification } => Some(notification.conversation),
             _ => None,
@@ -559,6 +697,12 @@ impl EventPayload {
             EventPayload::CrisisModeChanged { .. } => "crisis_mode_changed",
             EventPayload::CustomerProfileAttached { .. } => "customer_profile_attached",
             EventPayload::CustomerForgotten { .. } => "customer_forgotten",
+            EventPayload::OpportunityOpened { .. } => "opportunity_opened",
+            EventPayload::SalesOfferMade { .. } => "sales_offer_made",
+            EventPayload::ConversionRecorded { .. } => "conversion_recorded",
+            EventPayload::SurveyRequested { .. } => "survey_requested",
+            EventPayload::SurveySkipped { .. } => "survey_skipped",
+            EventPayload::SurveyAnswered { .. } => "survey_answered",
         }
     }
 }

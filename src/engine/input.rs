@@ -207,6 +207,46 @@ pub enum Input {
         /// On or off.
         active: bool,
     },
+    /// An agent replies and attaches a structured offer (recorded as
+    /// `sales_offer_made` after the reply's `reply_requested`). A conversation
+    /// without an opportunity gets one first (an agent-initiated sale). A
+    /// reply the guard blocks or holds for approval carries no offer: the
+    /// offer is made only with a reply that is sent. Needs
+    /// [`EngineConfig::with_sales`](super::EngineConfig::with_sales).
+    ReplyWithOffer {
+        /// The reply.
+        reply: Reply,
+        /// The offer (its reference must be new, its expiry after now).
+        offer: crate::model::SalesOffer,
+    },
+    /// The airline's systems report a booking; it is linked to an
+    /// opportunity by its offer reference, or else by its customer (the
+    /// customer's latest opportunity opened within the attribution window
+    /// before the booking), and recorded as `conversion_recorded`.
+    RecordBooking {
+        /// The booking.
+        booking: crate::model::Booking,
+    },
+    /// Ask the customer of a resolved conversation for their satisfaction
+    /// (with [`CsatSettings::auto_request`](super::CsatSettings::auto_request)
+    /// the engine does this itself on resolution). The result is
+    /// `survey_requested` (the runtime sends it) or `survey_skipped` with
+    /// the reason (no private messages, messaging window closed, no text).
+    RequestSurvey {
+        /// The conversation.
+        conversation: ConversationId,
+    },
+    /// The customer answered a survey. It reopens nothing; escalation rules
+    /// with [`Condition::CsatAtOrBelow`](crate::escalation::Condition::CsatAtOrBelow)
+    /// may fire on it.
+    SurveyResponse {
+        /// The survey.
+        survey: crate::model::SurveyId,
+        /// The score, 1 to 5.
+        score: u8,
+        /// What the customer wrote with it, if anything.
+        comment: Option<String>,
+    },
     /// Time passed: handle whatever is due (the runtime sends this at
     /// [`Engine::next_deadline`](super::Engine::next_deadline)).
     Tick,

@@ -36,6 +36,8 @@ mod ids;
 mod input;
 mod query;
 mod routing_stage;
+mod sales_ledger;
+mod sales_stage;
 mod sla_stage;
 mod state;
 
@@ -46,13 +48,15 @@ pub use config::{
 pub use erasure::{ErasurePlan, ERASED};
 pub use error::EngineError;
 pub use event::{
-    ClockChange, DeliveryFailure, Event, EventDecodeError, EventPayload, TransferTarget,
-    CURRENT_SCHEMA,
+    ClockChange, ConversionLink, DeliveryFailure, Event, EventDecodeError, EventPayload,
+    SurveySkipReason, TransferTarget, CURRENT_SCHEMA,
 };
 pub use ids::IdGenerator;
 pub use input::{DeliveryOutcome, Input, Reply, StatusChange};
 pub use query::{ConversationView, QueueEntry};
 pub use routing_stage::{IntentSkill, RoutingSetup};
+pub use sales_ledger::SalesLedger;
+pub use sales_stage::{CsatSettings, Opportunity, SalesSettings, Survey};
 pub use sla_stage::SlaState;
 pub use state::EngineState;
 

@@ -159,8 +159,13 @@ pub(crate) enum RouteWork {
     ReleaseAll(AgentId),
 }
 
-/// What a conversation needs from an agent, from its facts.
-pub(crate) fn requirements(setup: &RoutingSetup, record: &ConversationRecord) -> RouteRequirements {
+/// What a conversation needs from an agent, from its facts (plus skills
+/// another stage requires, such as a sales opportunity's).
+pub(crate) fn requirements(
+    setup: &RoutingSetup,
+    record: &ConversationRecord,
+    extra_skills: &[(Skill, u8)],
+) -> RouteRequirements {
     let c = &record.conversation;
     let mut needs =
         RouteRequirements::new(c.language, c.channel.kind).with_visibility(record.visibility());
@@ -179,6 +184,11 @@ pub(crate) fn requirements(setup: &RoutingSetup, record: &ConversationRecord) ->
                     }
                 }
             }
+        }
+    }
+    for (skill, level) in extra_skills {
+        if !needs.required_skills.iter().any(|(s, _)| s == skill) {
+            needs.required_skills.push((skill.clone(), *level));
         }
     }
     if setup.sticky() {

@@ -146,6 +146,9 @@ pub struct EngineState {
     /// Replies waiting for approval.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub(crate) drafts: BTreeMap<crate::guard::DraftId, crate::guard::Draft>,
+    /// Opportunities, offers, bookings and surveys.
+    #[serde(default)]
+    pub(crate) sales: super::sales_stage::SalesState,
 }
 
 /// Serialises a map with non-string keys as a list of pairs (JSON maps need
@@ -218,6 +221,7 @@ impl EngineState {
                 .as_ref()
                 .map(|setup| crate::guard::DuplicateReplyTracker::new(setup.duplicates)),
             drafts: BTreeMap::new(),
+            sales: super::sales_stage::SalesState::default(),
             crisis_watch: config
                 .guard
                 .as_ref()
@@ -329,6 +333,29 @@ impl EngineState {
                 let _ = self.router.dequeue(id);
             }
             None => {}
+        }
+    }
+
+    /// Routes a waiting conversation again under requirements that changed
+    /// (a sales opportunity now requires a skill), keeping its arrival.
+    fn reroute(&mut self, config: &EngineConfig, id: ConversationId, at: DateTime<Utc>) {
+        if !matches!(
+            self.router.state(id),
+            Some(RouteState::Waiting | RouteState::Held { .. })
+        ) {
+            return;
+        }
+        let Some(record) = self.conversations.get(&id) else {
+            return;
+        };
+        let needs =
+            routing_stage::requirements(&config.routing, record, &self.sales.required_skills(id));
+        let arrival = self.router.arrival(id).unwrap_or(at);
+        let deadline = routing_stage::deadline(record);
+        let priority = record.conversation.priority;
+        if self.router.dequeue(id).is_ok() {
+            let _ = self.router.enqueue(id, needs, priority, deadline, arrival);
+            self.route_work.push_back(RouteWork::Conversation(id));
         }
     }
 
@@ -452,6 +479,15 @@ impl EngineState {
         self.now = Some(self.now.map_or(at, |now| now.max(at)));
         self.last_seq = seq;
         self.apply_payload(config, at, payload);
+        super::sales_stage::apply(self, config, at, payload);
+        if let EventPayload::OpportunityOpened {
+            conversation,
+            required_skill: Some(_),
+            ..
+        } = payload
+        {
+            self.reroute(config, *conversation, at);
+        }
         // Every conversation's timer follows its status and kind; keeping it
         // in step here means a due timer always has something to do.
         if let Some(conversation) = payload.conversation() {
@@ -630,7 +666,11 @@ impl EngineState {
                         }
                         Some(_) => {}
                         None => {
-                            let needs = routing_stage::requirements(&config.routing, record);
+                            let needs = routing_stage::requirements(
+                                &config.routing,
+                                record,
+                                &self.sales.required_skills(*conversation),
+                            );
                             let deadline = routing_stage::deadline(record);
                             let priority = record.conversation.priority;
                             let _ =
@@ -669,7 +709,11 @@ impl EngineState {
                             )
                             .is_ok();
                     if !done {
-                        let needs = routing_stage::requirements(&config.routing, record);
+                        let needs = routing_stage::requirements(
+                            &config.routing,
+                            record,
+                            &self.sales.required_skills(*conversation),
+                        );
                         let priority = record.conversation.priority;
                         let previous = self.router.assignee(*conversation);
                         let _ =
@@ -800,7 +844,11 @@ impl EngineState {
                                 c.status = Status::Assigned;
                             }
                             let record = &**record;
-                            let needs = routing_stage::requirements(&config.routing, record);
+                            let needs = routing_stage::requirements(
+                                &config.routing,
+                                record,
+                                &self.sales.required_skills(*conversation),
+                            );
                             let priority = record.conversation.priority;
                             let previous = self.router.assignee(*conversation);
                             let _ = self.router.assign_manually(
@@ -1055,6 +1103,13 @@ impl EngineState {
                 }
                 self.rekey(*conversation, false);
             }
+            // The sales stage folds these (see `sales_stage::apply`).
+            EventPayload::OpportunityOpened { .. }
+            | EventPayload::SalesOfferMade { .. }
+            | EventPayload::ConversionRecorded { .. }
+            | EventPayload::SurveyRequested { .. }
+            | EventPayload::SurveySkipped { .. }
+            | EventPayload::SurveyAnswered { .. } => {}
         }
     }
 

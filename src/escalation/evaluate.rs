@@ -117,6 +117,10 @@ enum Check {
     Kind(Kind),
     Channel(ChannelKind),
     Tagged(String),
+    Csat {
+        score: u8,
+        with_comment: bool,
+    },
     All(Vec<Check>),
     Any(Vec<Check>),
     Not(Box<Check>),
@@ -192,6 +196,13 @@ fn compile(rule: &str, condition: &Condition) -> Result<Check, EscalationError> 
         Condition::KindIs(kind) => Check::Kind(*kind),
         Condition::ChannelIs(channel) => Check::Channel(*channel),
         Condition::Tagged(tag) => Check::Tagged(tag.clone()),
+        Condition::CsatAtOrBelow {
+            score,
+            with_comment,
+        } => Check::Csat {
+            score: *score,
+            with_comment: *with_comment,
+        },
         Condition::All(conditions) => Check::All(
             conditions
                 .iter()
@@ -251,6 +262,16 @@ fn earliest(slot: &mut Option<DateTime<Utc>>, candidate: DateTime<Utc>) {
 }
 
 impl Check {
+    /// Whether the check looks at the survey answer anywhere inside.
+    fn mentions_csat(&self) -> bool {
+        match self {
+            Check::Csat { .. } => true,
+            Check::All(checks) | Check::Any(checks) => checks.iter().any(Check::mentions_csat),
+            Check::Not(check) => check.mentions_csat(),
+            _ => false,
+        }
+    }
+
     /// Whether the check holds now; records in `next` the instants after
     /// now at which time alone would change a leaf that was looked at.
     fn holds(&self, cx: &Context<'_, '_>, next: &mut Option<DateTime<Utc>>) -> bool {
@@ -321,6 +342,12 @@ impl Check {
             Check::Kind(kind) => facts.kind == *kind,
             Check::Channel(channel) => facts.channel == *channel,
             Check::Tagged(tag) => facts.tags.iter().any(|seen| seen == tag),
+            Check::Csat {
+                score,
+                with_comment,
+            } => facts
+                .csat
+                .is_some_and(|csat| csat.score <= *score && (csat.with_comment || !with_comment)),
             // Short-circuiting is exact for `next`: a child not looked at
             // cannot change the result until the child that decided does.
             Check::All(checks) => checks.iter().all(|check| check.holds(cx, next)),
@@ -485,6 +512,9 @@ impl EscalationRules {
         };
         let mut evaluation = Evaluation::default();
         for CompiledRule { rule, check } in &self.rules {
+            if facts.finished && !check.mentions_csat() {
+                continue;
+            }
             let remembered = memory.rule(&rule.id);
             let active = remembered.and_then(|memory| memory.active_level());
             let triggers = remembered.map_or(0, |memory| memory.triggers);

@@ -66,6 +66,15 @@ pub struct SlaFact {
     pub since: DateTime<Utc>,
 }
 
+/// The customer's answer to the satisfaction survey of a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CsatFact {
+    /// The score, 1 to 5.
+    pub score: u8,
+    /// Whether the customer wrote a comment with it.
+    pub with_comment: bool,
+}
+
 /// A conversation's facts at one instant: everything escalation rules may
 /// look at, filled by the engine for each evaluation.
 ///
@@ -127,6 +136,13 @@ pub struct ConversationFacts<'a> {
     pub tags: &'a [String],
     /// Its SLA clocks.
     pub sla: &'a [SlaFact],
+    /// The customer's survey answer, once given.
+    pub csat: Option<CsatFact>,
+    /// Whether the conversation is resolved or closed: then only rules that
+    /// look at the survey answer ([`Condition::CsatAtOrBelow`](super::Condition::CsatAtOrBelow))
+    /// are evaluated, so an answer can escalate but nothing else wakes a
+    /// finished conversation.
+    pub finished: bool,
 }
 
 impl<'a> ConversationFacts<'a> {
@@ -153,6 +169,8 @@ impl<'a> ConversationFacts<'a> {
             team: None,
             tags: &[],
             sla: &[],
+            csat: None,
+            finished: false,
         }
     }
 }

@@ -37,7 +37,7 @@ mod rule;
 mod tests;
 
 pub use evaluate::{EscalationRules, Evaluation, Fired, FiredAction};
-pub use facts::{ConversationFacts, SlaFact, SlaStage, SlaTarget};
+pub use facts::{ConversationFacts, CsatFact, SlaFact, SlaStage, SlaTarget};
 pub use memory::{EscalationMemory, LevelFired, RuleMemory};
 pub use notify::{MemoryNotifier, Notification, Notifier, NotifyError};
 pub use rule::{Acknowledgement, Action, Condition, EscalationRule, LevelStep, TextLists};

@@ -110,6 +110,17 @@ pub enum Condition {
     ChannelIs(ChannelKind),
     /// The conversation carries this tag.
     Tagged(String),
+    /// The customer answered the satisfaction survey with this score or
+    /// lower (1 to 5) and, when `with_comment`, wrote a comment too. This
+    /// is the one kind of condition evaluated on resolved and closed
+    /// conversations (see [`ConversationFacts::finished`](super::ConversationFacts::finished)).
+    CsatAtOrBelow {
+        /// The highest score that matches.
+        score: u8,
+        /// Whether a comment is required.
+        #[serde(default)]
+        with_comment: bool,
+    },
     /// Every condition holds (an empty list always holds).
     All(Vec<Condition>),
     /// At least one condition holds (an empty list never holds).

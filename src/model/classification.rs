@@ -1,6 +1,6 @@
 //! What triage decided about one inbound message.
 
-use super::Language;
+use super::{Language, PurchaseDetails};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -73,6 +73,12 @@ impl Intent {
     pub fn loyalty() -> Self {
         Intent::new("loyalty")
     }
+    /// Purchase intent: a price, a booking, an upgrade or extra baggage, a
+    /// route or dates asked about. It makes the conversation a sales
+    /// opportunity.
+    pub fn purchase() -> Self {
+        Intent::new("purchase")
+    }
 }
 
 impl fmt::Display for Intent {
@@ -131,6 +137,10 @@ pub struct Classification {
     pub near_duplicate: bool,
     /// Why the kind was chosen, for agents and audits (e.g. `"question mark"`).
     pub reasons: Vec<String>,
+    /// With purchase intent: the places, dates and travellers triage could
+    /// extract (absent in events written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase: Option<Box<PurchaseDetails>>,
 }
 
 impl Classification {
@@ -145,6 +155,7 @@ impl Classification {
             pii: Vec::new(),
             near_duplicate: false,
             reasons: Vec::new(),
+            purchase: None,
         }
     }
 
@@ -173,6 +184,13 @@ impl Classification {
         } else {
             sentiment.clamp(-1.0, 1.0)
         };
+        self
+    }
+
+    /// Adds purchase details (see [`Intent::purchase`]).
+    #[must_use]
+    pub fn with_purchase(mut self, details: PurchaseDetails) -> Self {
+        self.purchase = Some(Box::new(details));
         self
     }
 

@@ -69,6 +69,17 @@ uuid_id!(
     "team"
 );
 uuid_id!(
+    /// A sales opportunity: a conversation in which the customer showed
+    /// purchase intent.
+    OpportunityId,
+    "opp"
+);
+uuid_id!(
+    /// A satisfaction survey sent to a customer after a resolved conversation.
+    SurveyId,
+    "survey"
+);
+uuid_id!(
     /// An outbound send requested by the engine; it doubles as the idempotency
     /// key handed to the channel, so a retried send is never delivered twice.
     OutboundId,

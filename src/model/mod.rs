@@ -12,15 +12,23 @@ mod customer;
 mod ids;
 mod language;
 mod message;
+mod sales;
 
 pub use agent::{Agent, Capacity, Presence, Skill, Team};
 pub use channel::{Capabilities, ChannelKind, ChannelRef};
 pub use classification::{Classification, Intent, Kind, PiiFinding, PiiKind};
 pub use conversation::{Author, CloseReason, Conversation, Message, Priority, Status};
 pub use customer::{Customer, Identity, Tier};
-pub use ids::{AgentId, ConversationId, CustomerId, MessageId, OutboundId, TeamId, TenantId};
+pub use ids::{
+    AgentId, ConversationId, CustomerId, MessageId, OpportunityId, OutboundId, SurveyId, TeamId,
+    TenantId,
+};
 pub use language::{Language, LanguageParseError};
 pub use message::{Attachment, InboundMessage, OutboundMessage, Visibility};
+pub use sales::{
+    Booking, CsatScore, Currency, DateMention, PlaceMention, PlaceRole, PurchaseDetails,
+    SalesOffer, TravellerMention,
+};
 
 /// A model value broke one of its own rules.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,4 +46,16 @@ pub enum ModelError {
     /// A language or skill level outside 1 to 5.
     #[error("level {0} is outside 1..=5")]
     LevelOutOfRange(u8),
+    /// A currency code is not three ASCII letters; use the ISO 4217 code (`EUR`).
+    #[error("invalid currency code {0:?}")]
+    InvalidCurrency(String),
+    /// An offer reference or booking code is blank; give the tenant's reference.
+    #[error("reference must not be blank")]
+    BlankReference,
+    /// A price or amount is negative; amounts are in minor units, zero or more.
+    #[error("amount {0} is negative")]
+    NegativeAmount(i64),
+    /// A satisfaction score outside 1 to 5.
+    #[error("score {0} is outside 1..=5")]
+    ScoreOutOfRange(u8),
 }

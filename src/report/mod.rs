@@ -88,6 +88,9 @@ th{{background:#f3f3f3}}td:first-child,th:first-child{{text-align:left}}.bad{{co
     html.push_str(&first_response_chart(report)?);
     html.push_str("<h2>Published estimate against what customers got</h2>\n");
     html.push_str(&estimate_chart(report)?);
+    if let Some(sales) = &report.sales {
+        sales_table(&mut html, sales);
+    }
     table(&mut html, "Per language", &report.languages);
     table(&mut html, "Per channel", &report.channels);
     table(&mut html, "Per day", &report.days);
@@ -110,6 +113,42 @@ fn share(value: Option<f64>) -> String {
 
 fn minutes(value: Option<f64>) -> String {
     value.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
+}
+
+fn sales_table(html: &mut String, sales: &crate::sim::sales::SalesSummary) {
+    html.push_str(
+        "<h2>Conversion and satisfaction against first response</h2>\n<table><tr><th>first response</th>\
+<th>opportunities</th><th>booked</th><th>conversion</th><th>surveys</th><th>answers</th><th>CSAT (4–5)</th></tr>\n",
+    );
+    for row in sales.by_response_time() {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&row.band),
+            row.opportunities,
+            row.conversions,
+            share(row.conversion_rate),
+            row.surveys,
+            row.responses,
+            share(row.csat)
+        );
+    }
+    html.push_str("</table>\n");
+    let revenue: Vec<String> = sales
+        .revenue_minor()
+        .iter()
+        .map(|(currency, minor)| format!("{} {:.0}", escape(currency), *minor as f64 / 100.0))
+        .collect();
+    let _ = writeln!(
+        html,
+        "<p>Revenue from bookings linked to offers: {}. Bands by the wait for the first agent \
+reply; <i>within</i> and <i>late</i> against the promise.</p>",
+        if revenue.is_empty() {
+            "none".to_owned()
+        } else {
+            revenue.join(", ")
+        }
+    );
 }
 
 fn table(html: &mut String, caption: &str, rows: &[Row]) {

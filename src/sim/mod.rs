@@ -29,6 +29,11 @@
 //!   exponential handling, `c` identical agents, first come first served),
 //!   to validate the whole pipeline against Erlang C.
 //!
+//! Purchase questions, offers, bookings and satisfaction surveys run on
+//! the reference desk too, drawn from the model documented in [`sales`]
+//! (conversion and satisfaction fall with the wait for a first response);
+//! their figures are in [`SimReport::sales`].
+//!
 //! Figures stream into running aggregates (histograms, counters); resolved
 //! conversations leave the engine's hot state quickly (short reopen window
 //! and retention), so memory follows open work, not history.
@@ -52,6 +57,7 @@
 mod rng;
 mod roster;
 mod run;
+pub mod sales;
 mod summary;
 mod texts;
 mod workload;

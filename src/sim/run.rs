@@ -47,6 +47,10 @@ enum Action {
     ShiftEnd(u32),
     PublishEta,
     HourMark,
+    /// A customer books from an offer (key into the sales side's table).
+    Book(u64),
+    /// A customer answers a survey (key into the sales side's table).
+    Answer(u64),
 }
 
 struct Scheduled {
@@ -89,6 +93,9 @@ struct Track {
     patience_until: i64,
     eta_minutes: Option<u32>,
     measured: bool,
+    /// A purchase question whose first reply carries an offer.
+    purchase: bool,
+    offered: bool,
 }
 
 struct SimAgent {
@@ -109,6 +116,7 @@ struct ArrivalContext {
     patience_until: i64,
     measured: bool,
     generated_language: Language,
+    purchase: bool,
 }
 
 enum Mode {
@@ -172,6 +180,7 @@ pub struct Simulation {
     query_volume: Vec<[f64; 14]>,
     pending: Option<ArrivalContext>,
     seed: u64,
+    sales: Option<super::sales::SalesSim>,
 }
 
 #[derive(Default)]
@@ -252,7 +261,14 @@ impl Simulation {
                 if let Some(policies) = reference_sla(promise) {
                     engine_config = engine_config.with_sla(policies);
                 }
-                engine_config = engine_config.with_escalation(reference_escalation());
+                engine_config = engine_config
+                    .with_escalation(reference_escalation())
+                    // Every simulated agent may sell: no sales skill is required.
+                    .with_sales(crate::engine::SalesSettings {
+                        skill: None,
+                        ..crate::engine::SalesSettings::default()
+                    })
+                    .with_csat(crate::engine::CsatSettings::default());
                 let workload = Box::new(ReferenceWorkload::new(&desk, start));
                 let (agents, capacity) = (desk.agents, desk.capacity);
                 (
@@ -325,8 +341,16 @@ impl Simulation {
             query_volume: vec![[0.0; 14]; 168],
             pending: None,
             seed,
+            sales: None,
             mode,
         };
+        if matches!(simulation.mode, Mode::Reference { .. }) {
+            let names = (0..agent_count)
+                .map(|n| (agent_id(n), format!("Agent {n}")))
+                .collect();
+            let promise = u64::try_from(simulation.promise_ms / 1000).unwrap_or(0);
+            simulation.sales = Some(super::sales::SalesSim::new(root.fork(4), promise, names));
+        }
         simulation.set_up(agent_count)?;
         Ok(simulation)
     }
@@ -625,6 +649,8 @@ impl Simulation {
                 self.eta_accuracy.refreshes += 1;
                 self.schedule(self.now + ETA_REFRESH, Action::PublishEta);
             }
+            Action::Book(key) => self.book(key),
+            Action::Answer(key) => self.answer(key),
             Action::HourMark => {
                 let index = (self.now / HOUR - 1).max(0) as usize;
                 let published = self.eta.published();
@@ -679,7 +705,11 @@ impl Simulation {
             } else {
                 Classification::mention(Some(language))
             };
-            if let Some(intent) = arrival.intent {
+            let purchase = arrival.query && self.sales.as_mut().is_some_and(|s| s.is_purchase());
+            if purchase {
+                message.text = super::sales::purchase_text(language.as_str()).to_owned();
+                classification = classification.with_intent(crate::model::Intent::purchase());
+            } else if let Some(intent) = arrival.intent {
                 classification = classification.with_intent(workload::intent(intent));
             }
             let context = ArrivalContext {
@@ -692,6 +722,7 @@ impl Simulation {
                 patience_until: now + patience,
                 measured: true,
                 generated_language: language,
+                purchase,
             };
             (message, classification, context)
         } else {
@@ -726,6 +757,7 @@ impl Simulation {
                 patience_until: now,
                 measured: self.arrivals > plain.warmup,
                 generated_language: Language::ENGLISH,
+                purchase: false,
             };
             (
                 message,
@@ -852,18 +884,66 @@ impl Simulation {
                 .log_normal(desk.handle_median_seconds, desk.handle_sigma),
             Mode::Plain(plain) => self.rng_agents.exponential(plain.mean_handle_seconds),
         };
-        let replied = self.input(Input::Reply(Reply {
+        let reply = Reply {
             conversation,
             agent,
             visibility,
             text: "Thank you for your message, we are looking into it for you. ^KLM".into(),
             attachments: Vec::new(),
-        }));
+        };
+        let wait_minutes = (self.now - track.arrival) as f64 / 60_000.0;
+        let offer = (track.purchase && !track.offered)
+            .then(|| {
+                let now = self.at(self.now);
+                self.sales.as_mut().map(|s| s.offer(now, wait_minutes))
+            })
+            .flatten();
+        let replied = match offer {
+            Some((offer, booking)) => {
+                let replied = self.input(Input::ReplyWithOffer { reply, offer });
+                if replied.is_some() {
+                    if let Some(track) = self.tracks.get_mut(&conversation) {
+                        track.offered = true;
+                    }
+                    if let Some((delay, key)) = booking {
+                        self.schedule(self.now + delay, Action::Book(key));
+                    }
+                }
+                replied
+            }
+            None => self.input(Input::Reply(reply)),
+        };
         if replied.is_some() {
             self.agent_seconds += handle;
             let ms = (handle * 1000.0).round() as i64;
             self.schedule(self.now + ms, Action::Resolve(conversation));
         }
+    }
+
+    fn book(&mut self, key: u64) {
+        let Some(pending) = self.sales.as_mut().and_then(|s| s.bookings.remove(&key)) else {
+            return;
+        };
+        let booking = crate::model::Booking {
+            booking_code: format!("PNR{key}"),
+            offer_reference: Some(pending.reference),
+            identity: None,
+            amount_minor: pending.amount_minor,
+            currency: crate::model::Currency::eur(),
+            booked_at: self.at(self.now),
+        };
+        self.input(Input::RecordBooking { booking });
+    }
+
+    fn answer(&mut self, key: u64) {
+        let Some(pending) = self.sales.as_mut().and_then(|s| s.answers.remove(&key)) else {
+            return;
+        };
+        self.input(Input::SurveyResponse {
+            survey: pending.survey,
+            score: pending.score,
+            comment: pending.comment.map(str::to_owned),
+        });
     }
 
     fn think_ms(&mut self) -> i64 {
@@ -881,7 +961,25 @@ impl Simulation {
 
     fn absorb(&mut self, events: &[Event]) {
         for event in events {
+            if let Some(sales) = &mut self.sales {
+                sales.observe(event.at, &event.payload);
+            }
             match &event.payload {
+                EventPayload::SurveyRequested {
+                    survey,
+                    outbound,
+                    first_response_secs,
+                    ..
+                } => {
+                    self.schedule(self.now, Action::Deliver(outbound.id));
+                    let answer = self
+                        .sales
+                        .as_mut()
+                        .and_then(|s| s.answer(*survey, *first_response_secs));
+                    if let Some((delay, key)) = answer {
+                        self.schedule(self.now + delay, Action::Answer(key));
+                    }
+                }
                 EventPayload::ConversationOpened {
                     conversation, kind, ..
                 } => {
@@ -902,6 +1000,8 @@ impl Simulation {
                             patience_until: context.patience_until,
                             eta_minutes: None,
                             measured: context.measured,
+                            purchase: context.purchase,
+                            offered: false,
                         };
                         if let Some(triage) = &mut self.triage {
                             triage.messages += 1;
@@ -1222,6 +1322,10 @@ impl Simulation {
                 .iter()
                 .map(|row| row.map(|v| v / weeks))
                 .collect(),
+            sales: self
+                .sales
+                .as_ref()
+                .map(super::sales::SalesSummary::from_sim),
             mean_agent_seconds: if self.agent_conversations > 0 {
                 self.agent_seconds / self.agent_conversations as f64
             } else {

@@ -233,4 +233,8 @@ pub struct SimReport {
     pub hourly_query_volume: Vec<[f64; 14]>,
     /// Mean agent time per conversation (think + handle), seconds.
     pub mean_agent_seconds: f64,
+    /// Sales funnel and CSAT (reference desk only; see the model in
+    /// `sim::sales`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sales: Option<super::sales::SalesSummary>,
 }

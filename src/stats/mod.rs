@@ -13,12 +13,16 @@
 //!   kilobytes, within 1/128 relative error.
 //! - [`Attainment`]: SLA attainment per policy, channel and language: counts
 //!   met and breached, first-response percentiles in business and calendar time.
+//! - [`SalesFunnel`] and [`CsatTally`]: opportunities, offers, conversions
+//!   and revenue; CSAT and response rate; by channel, language, agent and
+//!   first-response band.
 //! - [`threads`]: threads, answers and first responses per company from a
 //!   graph of public posts and replies (the `replay_csv` example).
 
 mod attainment;
 mod histogram;
 mod percentile;
+mod sales;
 pub mod threads;
 
 pub use attainment::{
@@ -27,6 +31,10 @@ pub use attainment::{
 };
 pub use histogram::ResponseTimeHistogram;
 pub use percentile::{percentile, percentile_of_sorted};
+pub use sales::{
+    wait_band, CsatFigures, CsatReport, CsatRow, CsatTally, Dimension, FunnelFigures, FunnelRow,
+    OpportunityOutcome, SalesFunnel, SalesReport, SurveyOutcome, WAIT_BANDS,
+};
 
 /// A statistic was given a value it cannot hold.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -3378,6 +3378,10 @@ pub enum Cue {
     Complaint,
     /// Praise or thanks ("amazing crew", "bedankt", "最高").
     Praise,
+    /// Money already paid or charged ("i paid", "betaald", "払った"): a
+    /// message that talks about a past payment is not asking to buy, so it
+    /// withholds the `purchase` intent.
+    PastPayment,
 }
 
 /// The cue phrases of one kind in one language, in the phrase syntax of
@@ -3390,6 +3394,7 @@ pub fn cues(cue: Cue, language: Language) -> &'static [&'static str] {
         Cue::HelpRequest => HELP_CUES,
         Cue::Complaint => COMPLAINT_CUES,
         Cue::Praise => PRAISE_CUES,
+        Cue::PastPayment => PAST_PAYMENT_CUES,
     };
     table
         .iter()
@@ -3398,6 +3403,59 @@ pub fn cues(cue: Cue, language: Language) -> &'static [&'static str] {
 }
 
 type CueTable = &'static [(&'static str, &'static [&'static str])];
+
+const PAST_PAYMENT_CUES: CueTable = &[
+    (
+        "en",
+        &[
+            "i paid",
+            "we paid",
+            "i've paid",
+            "we've paid",
+            "i have paid",
+            "already paid",
+            "paid for",
+            "was charged",
+            "were charged",
+            "charged me",
+            "charged us",
+            "charged twice",
+            "overcharged",
+            "i spent",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "betaald",
+            "afgeschreven",
+            "in rekening gebracht",
+            "gerekend",
+        ],
+    ),
+    ("de", &["bezahlt", "abgebucht", "berechnet"]),
+    ("fr", &["payé", "débité", "facturé", "prélevé"]),
+    ("es", &["pagué", "pagado", "me cobraron", "cobrado"]),
+    ("it", &["ho pagato", "pagato", "addebitat"]),
+    ("pt", &["paguei", "pagamos", "foi cobrad", "cobraram"]),
+    ("tr", &["ödedim", "ödedik", "ödediğim", "ücret kesildi"]),
+    ("no", &["betalt", "belastet", "trukket"]),
+    ("ru", &["заплатил", "оплатил", "списали"]),
+    ("zh", &["付了", "已付", "支付了", "扣了", "付款了", "扣款"]),
+    (
+        "ja",
+        &[
+            "払った",
+            "支払った",
+            "払いました",
+            "支払いました",
+            "請求され",
+            "引き落とされ",
+        ],
+    ),
+    ("ko", &["지불했", "결제했", "냈는데", "청구됐", "청구되었"]),
+    ("th", &["จ่ายไป", "จ่ายแล้ว", "โดนเก็บ", "ชำระแล้ว"]),
+];
 
 const QUESTION_CUES: CueTable = &[
     (

@@ -46,7 +46,7 @@ impl IntentRule {
 /// The tenant's intent taxonomy: an ordered list of rules (multi-label: every
 /// rule that matches reports its label, in taxonomy order).
 ///
-/// [`Taxonomy::airline`] (the default) has the ten airline labels with
+/// [`Taxonomy::airline`] (the default) has the eleven airline labels with
 /// phrases in the fourteen reference languages; extend it with
 /// [`Taxonomy::with_rule`] or by adding phrases to a rule. The labels
 /// `complaint` and `compliment` are special in one way: `compliment` is
@@ -59,7 +59,7 @@ impl IntentRule {
 /// let taxonomy = Taxonomy::airline().with_rule(
 ///     IntentRule::new(Intent::new("pets")).with_keywords(Language::ENGLISH, ["<dog", "<cat>", "pet"]),
 /// );
-/// assert_eq!(taxonomy.rules.len(), 11);
+/// assert_eq!(taxonomy.rules.len(), 12);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,8 +98,14 @@ impl Taxonomy {
     }
 
     /// The airline defaults: baggage, refund, rebooking, disruption,
-    /// check_in, booking_change, complaint, compliment, lost_and_found and
-    /// loyalty, in the fourteen reference languages.
+    /// check_in, booking_change, complaint, compliment, lost_and_found,
+    /// loyalty and purchase, in the fourteen reference languages.
+    ///
+    /// `purchase` (a price, a booking, an upgrade or extra baggage, a route
+    /// or dates asked about) is withheld by triage when the message also
+    /// complains, talks about money already paid, or asks for a refund or
+    /// about a disruption or a lost item: "I paid 300 euros and my bag is
+    /// lost" is care, not sales.
     pub fn airline() -> Self {
         let mut rules = Vec::new();
         for (label, table) in AIRLINE {
@@ -132,7 +138,7 @@ fn rule_from(label: Intent, table: &[(&str, &[&str])]) -> IntentRule {
 
 type Table = &'static [(&'static str, &'static [&'static str])];
 
-const AIRLINE: [(fn() -> Intent, Table); 8] = [
+const AIRLINE: [(fn() -> Intent, Table); 9] = [
     (Intent::baggage, BAGGAGE),
     (Intent::refund, REFUND),
     (Intent::rebooking, REBOOKING),
@@ -141,6 +147,7 @@ const AIRLINE: [(fn() -> Intent, Table); 8] = [
     (Intent::booking_change, BOOKING_CHANGE),
     (Intent::lost_and_found, LOST_AND_FOUND),
     (Intent::loyalty, LOYALTY),
+    (Intent::purchase, PURCHASE),
 ];
 
 const BAGGAGE: Table = &[
@@ -762,12 +769,360 @@ const LOYALTY: Table = &[
     ("th", &["ไมล์", "คะแนน", "สมาชิก"]),
 ];
 
+/// Purchase intent. Phrases ask to buy or price something; a bare "price"
+/// or "ticket" is left out on purpose (complaints mention them too).
+const PURCHASE: Table = &[
+    (
+        "en",
+        &[
+            "how much is",
+            "how much are",
+            "how much does",
+            "how much do",
+            "how much would",
+            "how much for",
+            "what's the price",
+            "what is the price",
+            "price of a",
+            "price for a",
+            "prices for",
+            "fare to",
+            "fares to",
+            "fares from",
+            "ticket to",
+            "tickets to",
+            "tickets from",
+            "book a flight",
+            "book a ticket",
+            "book flights",
+            "book a trip",
+            "want to book",
+            "like to book",
+            "buy a ticket",
+            "buy tickets",
+            "purchase a ticket",
+            "<upgrade",
+            "extra bag",
+            "extra luggage",
+            "additional bag",
+            "add a bag",
+            "add baggage",
+            "add luggage",
+            "flights to",
+            "flights from",
+            "any flights",
+            "is there a flight",
+            "seats available",
+            "availability on",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "hoeveel kost",
+            "wat kost",
+            "wat kosten",
+            "prijs van een",
+            "prijs voor een",
+            "ticket naar",
+            "tickets naar",
+            "vlucht boeken",
+            "vluchten boeken",
+            "ticket boeken",
+            "wil boeken",
+            "wil graag boeken",
+            "vliegticket kopen",
+            "ticket kopen",
+            "tickets kopen",
+            "upgraden",
+            "<upgrade",
+            "extra koffer",
+            "extra bagage",
+            "bagage bijkopen",
+            "bijboeken",
+            "vluchten naar",
+            "vluchten van",
+            "is er een vlucht",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "wie viel kostet",
+            "was kostet",
+            "was kosten",
+            "preis für",
+            "preise für",
+            "flug buchen",
+            "flüge buchen",
+            "möchte buchen",
+            "ticket nach",
+            "tickets nach",
+            "ticket kaufen",
+            "<upgrade",
+            "zusätzliches gepäck",
+            "extra gepäck",
+            "gepäck dazubuchen",
+            "flüge nach",
+            "flüge von",
+            "gibt es einen flug",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "combien coûte",
+            "combien coute",
+            "combien pour",
+            "quel est le prix",
+            "prix d'un billet",
+            "prix du billet",
+            "tarif pour",
+            "réserver un vol",
+            "reserver un vol",
+            "réserver un billet",
+            "voudrais réserver",
+            "acheter un billet",
+            "billet pour",
+            "billets pour",
+            "surclassement",
+            "<upgrade",
+            "bagage supplémentaire",
+            "ajouter un bagage",
+            "vols pour",
+            "vols vers",
+            "y a-t-il un vol",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "cuánto cuesta",
+            "cuanto cuesta",
+            "cuánto vale",
+            "cuanto vale",
+            "precio de un",
+            "precio del billete",
+            "precio del vuelo",
+            "reservar un vuelo",
+            "quiero reservar",
+            "comprar un billete",
+            "comprar billetes",
+            "comprar un boleto",
+            "billete a",
+            "billetes a",
+            "boleto a",
+            "mejora de clase",
+            "<upgrade",
+            "maleta extra",
+            "equipaje adicional",
+            "equipaje extra",
+            "vuelos a",
+            "vuelos desde",
+            "hay vuelo",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "quanto costa",
+            "quanto costano",
+            "prezzo del biglietto",
+            "prezzo di un",
+            "prenotare un volo",
+            "vorrei prenotare",
+            "acquistare un biglietto",
+            "comprare un biglietto",
+            "biglietto per",
+            "biglietti per",
+            "<upgrade",
+            "bagaglio extra",
+            "bagaglio aggiuntivo",
+            "voli per",
+            "voli da",
+            "c'è un volo",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "quanto custa",
+            "quanto custam",
+            "preço da passagem",
+            "preço do bilhete",
+            "preço de uma",
+            "reservar um voo",
+            "quero reservar",
+            "comprar passagem",
+            "comprar uma passagem",
+            "passagem para",
+            "passagens para",
+            "bilhete para",
+            "<upgrade",
+            "bagagem extra",
+            "bagagem adicional",
+            "mala extra",
+            "voos para",
+            "tem voo",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "ne kadar tutar",
+            "kaç lira",
+            "kaç euro",
+            "bilet fiyat",
+            "fiyatı nedir",
+            "fiyatı ne kadar",
+            "bilet almak",
+            "bilet alabilir",
+            "rezervasyon yapmak istiyorum",
+            "<upgrade",
+            "ekstra bagaj",
+            "ek bagaj",
+            "uçuş var mı",
+            "için bilet",
+        ],
+    ),
+    (
+        "no",
+        &[
+            "hva koster",
+            "hvor mye koster",
+            "pris på",
+            "bestille fly",
+            "bestille billett",
+            "vil bestille",
+            "kjøpe billett",
+            "billett til",
+            "billetter til",
+            "oppgradere",
+            "oppgradering",
+            "ekstra bagasje",
+            "ekstra koffert",
+            "flyreiser til",
+            "avganger til",
+        ],
+    ),
+    (
+        "ru",
+        &[
+            "сколько стоит",
+            "сколько стоят",
+            "какая цена",
+            "стоимость билет",
+            "купить билет",
+            "забронировать билет",
+            "хочу забронировать",
+            "билет в",
+            "билеты в",
+            "билет до",
+            "билеты до",
+            "повышение класса",
+            "апгрейд",
+            "дополнительный багаж",
+            "рейсы в",
+            "есть рейс",
+        ],
+    ),
+    (
+        "zh",
+        &[
+            "多少钱",
+            "多少錢",
+            "票价",
+            "票價",
+            "想订",
+            "想訂",
+            "我要订",
+            "预订机票",
+            "預訂機票",
+            "订机票",
+            "訂機票",
+            "买机票",
+            "買機票",
+            "买票",
+            "買票",
+            "升舱",
+            "升艙",
+            "额外行李",
+            "額外行李",
+            "加购行李",
+            "有没有航班",
+            "有航班吗",
+        ],
+    ),
+    (
+        "ja",
+        &[
+            "いくらですか",
+            "いくらでしょうか",
+            "おいくら",
+            "運賃",
+            "値段",
+            "予約したい",
+            "予約できますか",
+            "予約をお願い",
+            "航空券を買",
+            "チケットを買",
+            "購入したい",
+            "アップグレード",
+            "追加の荷物",
+            "荷物を追加",
+            "便はありますか",
+            "行きの便",
+        ],
+    ),
+    (
+        "ko",
+        &[
+            "얼마예요",
+            "얼마인가요",
+            "얼마에요",
+            "얼마입니까",
+            "가격이",
+            "요금이",
+            "예약하고 싶",
+            "예약하려",
+            "예약 가능",
+            "항공권 구매",
+            "항공권을 사",
+            "표를 사",
+            "업그레이드",
+            "추가 수하물",
+            "수하물 추가",
+            "항공편 있나요",
+            "가는 항공편",
+        ],
+    ),
+    (
+        "th",
+        &[
+            "ราคาตั๋ว",
+            "ราคาเท่าไหร่",
+            "ราคาเท่าไร",
+            "กี่บาท",
+            "ค่าตั๋ว",
+            "อยากจอง",
+            "ต้องการจอง",
+            "จองตั๋ว",
+            "จองเที่ยวบิน",
+            "ซื้อตั๋ว",
+            "อัพเกรด",
+            "อัปเกรด",
+            "สัมภาระเพิ่ม",
+            "เที่ยวบินไป",
+        ],
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn airline_taxonomy_lists_the_ten_labels_in_model_order() {
+    fn airline_taxonomy_lists_the_eleven_labels_in_model_order() {
         let labels: Vec<String> = Taxonomy::airline()
             .rules
             .iter()
@@ -785,7 +1140,8 @@ mod tests {
                 "complaint",
                 "compliment",
                 "lost_and_found",
-                "loyalty"
+                "loyalty",
+                "purchase"
             ]
         );
     }
@@ -808,7 +1164,7 @@ mod tests {
         let taxonomy = Taxonomy::airline().with_rule(
             IntentRule::new(Intent::baggage()).with_keywords(Language::ENGLISH, ["duffel"]),
         );
-        assert_eq!(taxonomy.rules.len(), 10);
+        assert_eq!(taxonomy.rules.len(), 11);
         assert!(taxonomy.rules[0].keywords[&Language::ENGLISH].contains(&"duffel".to_owned()));
     }
 }

@@ -64,10 +64,12 @@
 mod duplicate;
 mod intent;
 pub mod jsonl;
+mod purchase;
 mod reach;
 
 pub use duplicate::{normalise, DuplicateSettings};
 pub use intent::{IntentRule, Taxonomy};
+pub use purchase::extract_purchase;
 pub use reach::{reach_score, reach_signal, ReachBand};
 
 use crate::model::{
@@ -284,6 +286,10 @@ pub struct Triage {
     matcher: PhraseMatcher<Signal>,
     labels: Vec<Intent>,
     compliment: Option<usize>,
+    /// The index of the `purchase` label, if the taxonomy has one.
+    purchase: Option<usize>,
+    /// Labels that withhold `purchase` (refund, disruption, lost and found).
+    care_only: Vec<usize>,
     handles: Vec<String>,
     names: PhraseMatcher<()>,
     pii: PiiDetector,
@@ -346,7 +352,13 @@ impl Triage {
             }
         }
         for language in Language::REFERENCE_DESK {
-            for cue in [Cue::Question, Cue::HelpRequest, Cue::Complaint, Cue::Praise] {
+            for cue in [
+                Cue::Question,
+                Cue::HelpRequest,
+                Cue::Complaint,
+                Cue::Praise,
+                Cue::PastPayment,
+            ] {
                 for phrase in cues(cue, language) {
                     // The library's own lists: every phrase is non-empty (tested in lexicon).
                     let _ = matcher.add(phrase, Signal::Cue(cue, language));
@@ -369,7 +381,20 @@ impl Triage {
                 .map_err(|_| TriageError::BlankBrand)?;
         }
         let compliment = labels.iter().position(|l| *l == Intent::compliment());
+        let purchase = labels.iter().position(|l| *l == Intent::purchase());
+        let care_only = labels
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                **l == Intent::refund()
+                    || **l == Intent::disruption()
+                    || **l == Intent::lost_and_found()
+            })
+            .map(|(i, _)| i)
+            .collect();
         Ok(Triage {
+            purchase,
+            care_only,
             detector: LanguageDetector::new(settings.languages.iter().copied())
                 .with_min_confidence(settings.min_language_confidence),
             duplicates: DuplicateWindow::new(settings.duplicates),
@@ -415,6 +440,7 @@ impl Triage {
 
         let mut intent_hits = vec![false; self.labels.len()];
         let mut cue_hits = [false; 4];
+        let mut past_payment = false;
         self.matcher
             .for_each_match(&lowered, |signal| match signal {
                 Signal::Intent(id) => {
@@ -422,6 +448,8 @@ impl Triage {
                         *hit = true;
                     }
                 }
+                // Any language: talk of money already paid is never a sale.
+                Signal::Cue(Cue::PastPayment, _) => past_payment = true,
                 Signal::Cue(cue, language) => {
                     if guess.language.is_none_or(|l| l == *language) {
                         let slot = match cue {
@@ -472,6 +500,21 @@ impl Triage {
                 }
             }
         }
+        let mut purchase = None;
+        if let Some(index) = self.purchase {
+            let care = self
+                .care_only
+                .iter()
+                .any(|i| intent_hits.get(*i).copied().unwrap_or(false));
+            if let Some(hit) = intent_hits.get_mut(index) {
+                if *hit && (signals.complaint || past_payment || care) {
+                    *hit = false;
+                }
+                if *hit {
+                    purchase = Some(Box::new(extract_purchase(text, message.received_at)));
+                }
+            }
+        }
         let intents = self
             .labels
             .iter()
@@ -496,6 +539,7 @@ impl Triage {
             pii: sorted(pii),
             near_duplicate,
             reasons,
+            purchase,
         }
         .with_sentiment(sentiment);
         if near_duplicate {
