@@ -30,8 +30,18 @@
 //! with [`Event::from_json`], which upgrades older event schemas; an
 //! unreadable row is reported as [`StoreError::Corrupt`] with its sequence
 //! number, and nothing after it is returned.
+//!
+//! Compaction ([`EventStore::compact`]) deletes the oldest rows of a tenant
+//! and records the compacted point in a table of its own, so a missing
+//! prefix is told apart from corruption: reads before it answer
+//! [`StoreError::Compacted`]. It runs with `PRAGMA secure_delete` and then
+//! checkpoints and truncates the WAL, so the removed rows cannot be read
+//! back from the file or the WAL. The freed pages stay in the file for
+//! later appends (run `VACUUM` yourself to return them to the disk).
 
-use super::{validate_batch, AppendBatch, AppendOutcome, EventStore, Snapshot, StoreError};
+use super::{
+    validate_batch, AppendBatch, AppendOutcome, CompactReport, EventStore, Snapshot, StoreError,
+};
 use crate::engine::{Event, CURRENT_SCHEMA};
 use crate::model::TenantId;
 use async_trait::async_trait;
@@ -50,7 +60,8 @@ use std::thread::JoinHandle;
 pub const SQLITE_SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE events (
         tenant BLOB NOT NULL,
         seq INTEGER NOT NULL,
@@ -72,7 +83,14 @@ const MIGRATIONS: &[&str] = &["
         state BLOB NOT NULL,
         PRIMARY KEY (tenant, seq)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    CREATE TABLE compactions (
+        tenant BLOB NOT NULL PRIMARY KEY,
+        through_seq INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
+];
 
 /// How hard SQLite syncs a commit to disk (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -201,6 +219,11 @@ enum WriteJob {
         rewrite: EraseFn,
         answer: Sender<Result<EraseReport, StoreError>>,
     },
+    Compact {
+        tenant: TenantId,
+        through_seq: u64,
+        answer: Sender<Result<CompactReport, StoreError>>,
+    },
 }
 
 type EraseFn = Box<dyn FnMut(&Event) -> Option<Event> + Send>;
@@ -219,6 +242,10 @@ enum ReadJob {
     LatestSnapshot {
         tenant: TenantId,
         answer: Sender<Result<Option<Snapshot>, StoreError>>,
+    },
+    CompactedThrough {
+        tenant: TenantId,
+        answer: Sender<Result<u64, StoreError>>,
     },
 }
 
@@ -388,6 +415,27 @@ impl EventStore for SqliteEventStore {
             .send(ReadJob::LatestSnapshot { tenant, answer })?;
         reply.await.unwrap_or_else(|| Err(stopped()))
     }
+
+    async fn compacted_through(&self, tenant: TenantId) -> Result<u64, StoreError> {
+        let (answer, reply) = oneshot();
+        self.reader
+            .send(ReadJob::CompactedThrough { tenant, answer })?;
+        reply.await.unwrap_or_else(|| Err(stopped()))
+    }
+
+    async fn compact(
+        &self,
+        tenant: TenantId,
+        through_seq: u64,
+    ) -> Result<CompactReport, StoreError> {
+        let (answer, reply) = oneshot();
+        self.writer.send(WriteJob::Compact {
+            tenant,
+            through_seq,
+            answer,
+        })?;
+        reply.await.unwrap_or_else(|| Err(stopped()))
+    }
 }
 
 /// Maps a SQLite error to a store error (`SQLITE_FULL` is [`StoreError::DiskFull`]).
@@ -482,6 +530,11 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<WriteJob>, max_group: 
                     rewrite,
                     answer,
                 } => answer.send(erase(&mut conn, tenant, rewrite)),
+                WriteJob::Compact {
+                    tenant,
+                    through_seq,
+                    answer,
+                } => answer.send(compact(&mut conn, tenant, through_seq)),
                 WriteJob::Append { .. } => {}
             }
         }
@@ -511,9 +564,7 @@ fn commit_group(conn: &mut Connection, appends: Vec<PendingAppend>) {
                     "SELECT first_seq, last_seq FROM batches WHERE tenant = ?1 AND key = ?2",
                 )
                 .map_err(map_err)?;
-            let mut max_seq = tx
-                .prepare_cached("SELECT MAX(seq) FROM events WHERE tenant = ?1")
-                .map_err(map_err)?;
+            let mut max_seq = tx.prepare_cached(STREAM_END).map_err(map_err)?;
             let mut insert_event = tx
                 .prepare_cached("INSERT INTO events (tenant, seq, json) VALUES (?1, ?2, ?3)")
                 .map_err(map_err)?;
@@ -541,10 +592,10 @@ fn commit_group(conn: &mut Connection, appends: Vec<PendingAppend>) {
                 let actual = match last_seqs.get(tenant) {
                     Some(seq) => *seq,
                     None => {
-                        let max: Option<i64> = max_seq
+                        let end: i64 = max_seq
                             .query_row(params![key], |row| row.get(0))
                             .map_err(map_err)?;
-                        max.unwrap_or(0) as u64
+                        end as u64
                     }
                 };
                 last_seqs.insert(*tenant, actual);
@@ -621,14 +672,7 @@ fn save_snapshot(conn: &mut Connection, snapshot: &Snapshot) -> Result<(), Store
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(map_err)?;
     let key = tenant_key(snapshot.tenant);
-    let last: Option<i64> = tx
-        .query_row(
-            "SELECT MAX(seq) FROM events WHERE tenant = ?1",
-            params![key],
-            |row| row.get(0),
-        )
-        .map_err(map_err)?;
-    let last = last.unwrap_or(0) as u64;
+    let last = stream_end(&tx, key)?;
     if snapshot.seq > last {
         return Err(StoreError::InvalidBatch(format!(
             "snapshot at seq {} is past the stream end {last}",
@@ -689,6 +733,107 @@ fn erase(
     // WAL in, empty it, and rebuild the file.
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
         .map_err(map_err)?;
+    Ok(report)
+}
+
+/// The stream's last sequence number: its last row, or the compacted point
+/// when every event was compacted away.
+const STREAM_END: &str = "SELECT MAX(
+    COALESCE((SELECT MAX(seq) FROM events WHERE tenant = ?1), 0),
+    COALESCE((SELECT through_seq FROM compactions WHERE tenant = ?1), 0))";
+
+fn stream_end(conn: &Connection, key: [u8; 16]) -> Result<u64, StoreError> {
+    conn.prepare_cached(STREAM_END)
+        .and_then(|mut statement| statement.query_row(params![key], |row| row.get::<_, i64>(0)))
+        .map(|end| end as u64)
+        .map_err(map_err)
+}
+
+fn compacted_through(conn: &Connection, key: [u8; 16]) -> Result<u64, StoreError> {
+    conn.prepare_cached("SELECT through_seq FROM compactions WHERE tenant = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![key], |row| row.get::<_, i64>(0))
+                .optional()
+        })
+        .map(|through| through.map_or(0, |t| t as u64))
+        .map_err(map_err)
+}
+
+fn compact(
+    conn: &mut Connection,
+    tenant: TenantId,
+    through_seq: u64,
+) -> Result<CompactReport, StoreError> {
+    let key = tenant_key(tenant);
+    let through = to_i64(through_seq)?;
+    // Zero the deleted cells and freed pages instead of leaving them readable.
+    conn.execute_batch("PRAGMA secure_delete = ON;")
+        .map_err(map_err)?;
+    let result = (|| {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(map_err)?;
+        let end = stream_end(&tx, key)?;
+        if through_seq > end {
+            return Err(StoreError::InvalidBatch(format!(
+                "cannot compact through seq {through_seq}: the stream ends at {end}"
+            )));
+        }
+        let current = compacted_through(&tx, key)?;
+        if through_seq <= current {
+            return Ok(CompactReport {
+                compacted_through: current,
+                ..CompactReport::default()
+            });
+        }
+        let covered: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM snapshots WHERE tenant = ?1 AND seq >= ?2",
+                params![key, through],
+                |row| row.get(0),
+            )
+            .map_err(map_err)?;
+        if covered == 0 {
+            return Err(StoreError::SnapshotRequired { through_seq });
+        }
+        let events_removed = tx
+            .execute(
+                "DELETE FROM events WHERE tenant = ?1 AND seq <= ?2",
+                params![key, through],
+            )
+            .map_err(map_err)? as u64;
+        let snapshots_removed = tx
+            .execute(
+                "DELETE FROM snapshots WHERE tenant = ?1 AND seq < ?2",
+                params![key, through],
+            )
+            .map_err(map_err)? as u64;
+        tx.execute(
+            "DELETE FROM batches WHERE tenant = ?1 AND last_seq <= ?2",
+            params![key, through],
+        )
+        .map_err(map_err)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO compactions (tenant, through_seq) VALUES (?1, ?2)",
+            params![key, through],
+        )
+        .map_err(map_err)?;
+        tx.commit().map_err(map_err)?;
+        Ok(CompactReport {
+            compacted_through: through_seq,
+            events_removed,
+            snapshots_removed,
+        })
+    })();
+    let reset = conn.execute_batch("PRAGMA secure_delete = OFF;");
+    let report = result?;
+    reset.map_err(map_err)?;
+    if report.events_removed > 0 || report.snapshots_removed > 0 {
+        // The old pages may still sit in the WAL: fold it in and empty it.
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(map_err)?;
+    }
     Ok(report)
 }
 
@@ -757,11 +902,20 @@ fn read_from(
     limit: usize,
 ) -> Result<Vec<Event>, StoreError> {
     let from_seq = from_seq.max(1);
-    let rows = read_rows(conn, tenant_key(tenant), from_seq, limit)?;
+    let key = tenant_key(tenant);
+    let compacted = compacted_through(conn, key)?;
+    if from_seq <= compacted {
+        return Err(StoreError::Compacted {
+            requested: from_seq,
+            first_retained: compacted + 1,
+        });
+    }
+    let rows = read_rows(conn, key, from_seq, limit)?;
     let mut events = Vec::with_capacity(rows.len());
     let mut expected = from_seq;
     for (seq, json) in rows {
-        // Streams start at 1 without gaps: a missing row is corruption too.
+        // Streams start at 1 (or after the compacted point) without gaps: a
+        // missing row is corruption too.
         if seq != expected {
             return Err(StoreError::Corrupt {
                 seq: expected,
@@ -784,15 +938,10 @@ fn reader_loop(conn: Connection, jobs: mpsc::Receiver<ReadJob>) {
                 answer,
             } => answer.send(read_from(&conn, tenant, from_seq, limit)),
             ReadJob::LastSeq { tenant, answer } => {
-                let last = conn
-                    .query_row(
-                        "SELECT MAX(seq) FROM events WHERE tenant = ?1",
-                        params![tenant_key(tenant)],
-                        |row| row.get::<_, Option<i64>>(0),
-                    )
-                    .map(|max| max.unwrap_or(0) as u64)
-                    .map_err(map_err);
-                answer.send(last);
+                answer.send(stream_end(&conn, tenant_key(tenant)));
+            }
+            ReadJob::CompactedThrough { tenant, answer } => {
+                answer.send(compacted_through(&conn, tenant_key(tenant)));
             }
             ReadJob::LatestSnapshot { tenant, answer } => {
                 answer.send(latest_snapshot(&conn, tenant));
