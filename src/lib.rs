@@ -101,8 +101,8 @@
 //! | feature | default | what it enables |
 //! | --- | --- | --- |
 //! | `whatlang` | yes | language detection in triage with the `whatlang` crate |
-//! | `runtime` | no | the async `Desk` runtime (tokio): ingest, persist, outbox, timers, snapshots |
-//! | `sqlite` | no | `SqliteEventStore` (bundled SQLite, WAL, group commit, erasure) |
+//! | `runtime` | no | the async `Desk` runtime (tokio): ingest, persist, outbox, timers, snapshots, retention |
+//! | `sqlite` | no | `SqliteEventStore` (bundled SQLite, WAL, group commit, erasure, compaction) |
 //! | `postgres` | no | PostgreSQL event store and multi-node ownership — reserved |
 //! | `x`, `meta`, `whatsapp`, `email` | no | channel adapters, one per network — reserved |
 //! | `channels` | no | all channel adapters |

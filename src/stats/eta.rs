@@ -37,6 +37,7 @@ use std::collections::VecDeque;
 /// module): 90th percentile of the last hour's first responses, a margin of
 /// 1.2, the figure lowered only after three refreshes in a row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct EtaSettings {
     /// The share of customers the figure should hold for (0.9: nine in ten
     /// are answered within it); in `(0, 1]`.
@@ -59,6 +60,19 @@ pub struct EtaSettings {
     /// (so a quiet hour with few samples does not turn a short queue into
     /// hours).
     pub minutes_per_answer_per_agent: f64,
+    /// How far back the percentile of recent first responses looks, in
+    /// minutes (0: [`EtaSettings::window_minutes`]). Recent responses are
+    /// those of customers who arrived a wait ago: a shorter window lags
+    /// less when the wait changes.
+    pub recent_window_minutes: u32,
+    /// How far back the answer rate the queue is divided by is measured, in
+    /// minutes (0: [`EtaSettings::window_minutes`]).
+    pub rate_window_minutes: u32,
+    /// How much the recent percentile counts against the queue: the raw
+    /// estimate is the larger of the queue's wait and this share of the
+    /// recent percentile (1: the larger of the two; 0: the queue alone, once
+    /// there is a rate). In `[0, 1]`.
+    pub recent_weight: f64,
 }
 
 impl Default for EtaSettings {
@@ -73,6 +87,9 @@ impl Default for EtaSettings {
             hold_refreshes: 3,
             min_samples: 5,
             minutes_per_answer_per_agent: 10.0,
+            recent_window_minutes: 0,
+            rate_window_minutes: 0,
+            recent_weight: 1.0,
         }
     }
 }
@@ -94,6 +111,10 @@ pub enum EtaError {
     /// The window is zero minutes long; give at least one minute.
     #[error("the window must be at least one minute")]
     Window,
+    /// The recent weight is not in `[0, 1]`; use 1 for "the larger of
+    /// recent and queue".
+    #[error("recent weight must be in [0, 1], got {0}")]
+    RecentWeight(f64),
 }
 
 /// What the desk looks like at a refresh.
@@ -150,6 +171,9 @@ impl EtaEstimator {
         if settings.window_minutes == 0 {
             return Err(EtaError::Window);
         }
+        if !(0.0..=1.0).contains(&settings.recent_weight) {
+            return Err(EtaError::RecentWeight(settings.recent_weight));
+        }
         Ok(EtaEstimator {
             settings,
             samples: VecDeque::new(),
@@ -177,24 +201,47 @@ impl EtaEstimator {
         self.published
     }
 
+    /// A window setting in minutes, 0 standing for the main window.
+    fn minutes_or_window(&self, minutes: u32) -> u32 {
+        if minutes == 0 {
+            self.settings.window_minutes
+        } else {
+            minutes
+        }
+    }
+
     fn forget_before(&mut self, now: DateTime<Utc>) {
-        let horizon = now - Duration::minutes(i64::from(self.settings.window_minutes));
+        let longest = self
+            .settings
+            .window_minutes
+            .max(self.settings.recent_window_minutes)
+            .max(self.settings.rate_window_minutes);
+        let horizon = now - Duration::minutes(i64::from(longest));
         while self.samples.front().is_some_and(|(at, _)| *at < horizon) {
             self.samples.pop_front();
         }
     }
 
-    /// First responses per minute over the window.
-    fn rate_per_minute(&self) -> f64 {
-        self.samples.len() as f64 / f64::from(self.settings.window_minutes)
+    /// The samples answered within the last `minutes` before `now`.
+    fn since(&self, now: DateTime<Utc>, minutes: u32) -> impl Iterator<Item = f64> + '_ {
+        let horizon = now - Duration::minutes(i64::from(minutes));
+        let start = self.samples.partition_point(|(at, _)| *at < horizon);
+        self.samples.range(start..).map(|(_, seconds)| *seconds)
+    }
+
+    /// First responses per minute over the rate window.
+    fn rate_per_minute(&self, now: DateTime<Utc>) -> f64 {
+        let minutes = self.minutes_or_window(self.settings.rate_window_minutes);
+        self.since(now, minutes).count() as f64 / f64::from(minutes)
     }
 
     /// Computes a new estimate at `now` and publishes it (subject to the
     /// hysteresis); returns what was published and why.
     pub fn refresh(&mut self, now: DateTime<Utc>, input: EtaInput) -> EtaEstimate {
         self.forget_before(now);
-        let recent_seconds = (self.samples.len() >= self.settings.min_samples.max(1)).then(|| {
-            let mut values: Vec<f64> = self.samples.iter().map(|(_, s)| *s).collect();
+        let recent_window = self.minutes_or_window(self.settings.recent_window_minutes);
+        let mut values: Vec<f64> = self.since(now, recent_window).collect();
+        let recent_seconds = (values.len() >= self.settings.min_samples.max(1)).then(|| {
             values.sort_by(f64::total_cmp);
             super::percentile_of_sorted(&values, self.settings.percentile).unwrap_or(0.0)
         });
@@ -203,7 +250,7 @@ impl EtaEstimator {
         } else {
             0.0
         };
-        let rate = self.rate_per_minute().max(floor);
+        let rate = self.rate_per_minute(now).max(floor);
         let queue_seconds = if input.queue_length == 0 {
             Some(0.0)
         } else if rate > 0.0 {
@@ -215,7 +262,7 @@ impl EtaEstimator {
         let raw_seconds = match (recent_seconds, queue_seconds) {
             // The queue adds to what the recent customers experienced only
             // beyond what they waited themselves.
-            (Some(recent), Some(queue)) => recent.max(queue),
+            (Some(recent), Some(queue)) => (recent * self.settings.recent_weight).max(queue),
             (Some(recent), None) => recent,
             (None, Some(queue)) if input.agents_on_shift > 0 || input.queue_length == 0 => queue,
             _ => f64::from(last_step) * 60.0,
@@ -262,7 +309,7 @@ impl EtaEstimator {
     /// (1 is next), at the recent answer rate; `None` without a rate.
     pub fn expected_wait(&mut self, now: DateTime<Utc>, position: u64) -> Option<Duration> {
         self.forget_before(now);
-        let rate = self.rate_per_minute();
+        let rate = self.rate_per_minute(now);
         (rate > 0.0).then(|| Duration::seconds((position as f64 / rate * 60.0).round() as i64))
     }
 }

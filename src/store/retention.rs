@@ -31,6 +31,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 pub struct RetentionPolicy {
     /// How long events stay in the log (negative ages count as zero).
     pub max_age: TimeDelta,
+    /// Compact only once at least this many events can go (default 1): a
+    /// store may rewrite its file on each compaction (SQLite vacuums), so a
+    /// desk that applies the policy often should let removals add up.
+    pub min_events: u64,
 }
 
 /// Where a stream stands against a [`RetentionPolicy`].
@@ -45,14 +49,25 @@ pub struct RetentionPlan {
     /// The stream's current compacted point.
     pub compacted_through: u64,
     /// Where compaction can go now: the last expired event, but no further
-    /// than the latest snapshot (`None`: nothing new to remove).
+    /// than the latest snapshot (`None`: nothing new to remove, or fewer
+    /// than [`RetentionPolicy::min_events`]).
     pub through_seq: Option<u64>,
 }
 
 impl RetentionPolicy {
     /// Keep events for `max_age`.
     pub fn new(max_age: TimeDelta) -> Self {
-        RetentionPolicy { max_age }
+        RetentionPolicy {
+            max_age,
+            min_events: 1,
+        }
+    }
+
+    /// Compacts only once at least `events` can go.
+    #[must_use]
+    pub fn with_min_events(mut self, events: u64) -> Self {
+        self.min_events = events.max(1);
+        self
     }
 
     /// Events strictly before this instant have expired at `now`.
@@ -77,9 +92,8 @@ impl RetentionPolicy {
         let latest_snapshot = store.load_latest_snapshot(tenant).await?.map(|s| s.seq);
         let last_expired = last_before(store, tenant, compacted_through + 1, last, cutoff).await?;
         let through_seq = match (last_expired, latest_snapshot) {
-            (Some(expired), Some(snapshot)) => {
-                Some(expired.min(snapshot)).filter(|&t| t > compacted_through)
-            }
+            (Some(expired), Some(snapshot)) => Some(expired.min(snapshot))
+                .filter(|&t| t >= compacted_through + self.min_events.max(1)),
             _ => None,
         };
         Ok(RetentionPlan {
@@ -243,6 +257,23 @@ mod tests {
         assert_eq!((again.compacted_through, again.events_removed), (89, 0));
         let later = block_on(policy.apply(&store, tenant, now + TimeDelta::hours(3))).unwrap();
         assert_eq!((later.compacted_through, later.events_removed), (92, 3));
+        block_on(store.save_snapshot(Snapshot {
+            tenant,
+            seq: 100,
+            schema: CURRENT_SCHEMA,
+            taken_at: t0() + TimeDelta::hours(100),
+            state: b"{}".to_vec(),
+        }))
+        .unwrap();
+        let patient = policy.with_min_events(5);
+        let held = block_on(patient.apply(&store, tenant, now + TimeDelta::hours(7))).unwrap();
+        assert_eq!(
+            (held.compacted_through, held.events_removed),
+            (92, 0),
+            "4 expired events are fewer than 5"
+        );
+        let due = block_on(patient.apply(&store, tenant, now + TimeDelta::hours(8))).unwrap();
+        assert_eq!((due.compacted_through, due.events_removed), (97, 5));
         assert_eq!(block_on(store.last_seq(tenant)).unwrap(), 100);
     }
 }

@@ -34,10 +34,13 @@
 //! Compaction ([`EventStore::compact`]) deletes the oldest rows of a tenant
 //! and records the compacted point in a table of its own, so a missing
 //! prefix is told apart from corruption: reads before it answer
-//! [`StoreError::Compacted`]. It runs with `PRAGMA secure_delete` and then
-//! checkpoints and truncates the WAL, so the removed rows cannot be read
-//! back from the file or the WAL. The freed pages stay in the file for
-//! later appends (run `VACUUM` yourself to return them to the disk).
+//! [`StoreError::Compacted`]. It deletes with `PRAGMA secure_delete`, then
+//! checkpoints the WAL, vacuums the file and truncates the WAL, so the
+//! removed rows cannot be read back from the file or the WAL (a page that
+//! split while the log grew can keep stale copies in its unused space; only
+//! a rebuild clears those). The rebuild rewrites the whole file and holds
+//! the writer meanwhile: run retention at a quiet hour, not after every
+//! event.
 
 use super::{
     validate_batch, AppendBatch, AppendOutcome, CompactReport, EventStore, Snapshot, StoreError,
@@ -217,6 +220,7 @@ enum WriteJob {
     Erase {
         tenant: TenantId,
         rewrite: EraseFn,
+        snapshots: SnapshotFn,
         answer: Sender<Result<EraseReport, StoreError>>,
     },
     Compact {
@@ -227,6 +231,7 @@ enum WriteJob {
 }
 
 type EraseFn = Box<dyn FnMut(&Event) -> Option<Event> + Send>;
+type SnapshotFn = Box<dyn FnMut(&Snapshot) -> Option<Snapshot> + Send>;
 
 enum ReadJob {
     ReadFrom {
@@ -256,6 +261,8 @@ pub struct EraseReport {
     pub events_rewritten: u64,
     /// Snapshots deleted (they may hold the erased data).
     pub snapshots_deleted: u64,
+    /// Snapshots replaced by a scrubbed version.
+    pub snapshots_rewritten: u64,
 }
 
 impl std::fmt::Debug for SqliteEventStore {
@@ -344,19 +351,44 @@ impl SqliteEventStore {
     /// new one from a replay), then the WAL is checkpointed and truncated and
     /// the file vacuumed, so no old page keeps a copy.
     ///
+    /// A compacted stream needs its snapshots (they hold the compacted
+    /// history): use [`SqliteEventStore::erase_with_snapshots`] there.
+    ///
     /// # Errors
     /// [`StoreError::InvalidBatch`] when a replacement changes the sequence
-    /// number or tenant (nothing is changed then), [`StoreError::Corrupt`]
-    /// for an unreadable row, backend errors.
+    /// number or tenant, or when the stream is compacted (nothing is changed
+    /// then), [`StoreError::Corrupt`] for an unreadable row, backend errors.
     pub async fn erase(
         &self,
         tenant: TenantId,
         rewrite: impl FnMut(&Event) -> Option<Event> + Send + 'static,
     ) -> Result<EraseReport, StoreError> {
+        self.erase_with_snapshots(tenant, rewrite, |_| None).await
+    }
+
+    /// As [`SqliteEventStore::erase`], but each of the tenant's snapshots is
+    /// passed to `scrub_snapshot`, which returns its scrubbed replacement
+    /// (same tenant and sequence number; e.g. its state run through
+    /// `ErasurePlan::scrub_state`) or `None` to delete it. A snapshot that
+    /// covers the compacted point of a compacted stream cannot be deleted
+    /// (the history it holds exists nowhere else): the call fails and
+    /// changes nothing.
+    ///
+    /// # Errors
+    /// As [`SqliteEventStore::erase`]; [`StoreError::InvalidBatch`] also
+    /// when a replacement snapshot changes its tenant or sequence number,
+    /// or when no snapshot covering the compacted point would be left.
+    pub async fn erase_with_snapshots(
+        &self,
+        tenant: TenantId,
+        rewrite: impl FnMut(&Event) -> Option<Event> + Send + 'static,
+        scrub_snapshot: impl FnMut(&Snapshot) -> Option<Snapshot> + Send + 'static,
+    ) -> Result<EraseReport, StoreError> {
         let (answer, reply) = oneshot();
         self.writer.send(WriteJob::Erase {
             tenant,
             rewrite: Box::new(rewrite),
+            snapshots: Box::new(scrub_snapshot),
             answer,
         })?;
         reply.await.unwrap_or_else(|| Err(stopped()))
@@ -528,8 +560,9 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<WriteJob>, max_group: 
                 WriteJob::Erase {
                     tenant,
                     rewrite,
+                    snapshots,
                     answer,
-                } => answer.send(erase(&mut conn, tenant, rewrite)),
+                } => answer.send(erase(&mut conn, tenant, rewrite, snapshots)),
                 WriteJob::Compact {
                     tenant,
                     through_seq,
@@ -697,6 +730,7 @@ fn erase(
     conn: &mut Connection,
     tenant: TenantId,
     mut rewrite: EraseFn,
+    mut scrub_snapshot: SnapshotFn,
 ) -> Result<EraseReport, StoreError> {
     let key = tenant_key(tenant);
     let mut report = EraseReport::default();
@@ -724,9 +758,48 @@ fn erase(
                 report.events_rewritten += 1;
             }
         }
-        report.snapshots_deleted = tx
-            .execute("DELETE FROM snapshots WHERE tenant = ?1", params![key])
-            .map_err(map_err)? as u64;
+        let seqs: Vec<i64> = tx
+            .prepare("SELECT seq FROM snapshots WHERE tenant = ?1 ORDER BY seq")
+            .and_then(|mut statement| {
+                statement
+                    .query_map(params![key], |row| row.get(0))?
+                    .collect::<Result<Vec<i64>, _>>()
+            })
+            .map_err(map_err)?;
+        let mut covered = false;
+        let compacted = compacted_through(&tx, key)?;
+        for seq in seqs {
+            let snapshot = snapshot_at(&tx, tenant, seq)?;
+            match scrub_snapshot(&snapshot) {
+                Some(scrubbed) => {
+                    if scrubbed.seq != snapshot.seq || scrubbed.tenant != tenant {
+                        return Err(StoreError::InvalidBatch(format!(
+                            "the replacement of the snapshot at {seq} changes its seq or tenant"
+                        )));
+                    }
+                    tx.execute(
+                        "UPDATE snapshots SET schema = ?3, taken_at = ?4, state = ?5 WHERE tenant = ?1 AND seq = ?2",
+                        params![key, seq, scrubbed.schema, scrubbed.taken_at.to_rfc3339(), scrubbed.state],
+                    )
+                    .map_err(map_err)?;
+                    report.snapshots_rewritten += 1;
+                    covered |= scrubbed.seq >= compacted;
+                }
+                None => {
+                    tx.execute(
+                        "DELETE FROM snapshots WHERE tenant = ?1 AND seq = ?2",
+                        params![key, seq],
+                    )
+                    .map_err(map_err)?;
+                    report.snapshots_deleted += 1;
+                }
+            }
+        }
+        if compacted > 0 && !covered {
+            return Err(StoreError::InvalidBatch(format!(
+                "the stream is compacted through {compacted}: erasure must keep (scrubbed) a snapshot covering it"
+            )));
+        }
         tx.commit().map_err(map_err)?;
     }
     // Old row versions may live on in the WAL and in free pages: fold the
@@ -830,9 +903,14 @@ fn compact(
     let report = result?;
     reset.map_err(map_err)?;
     if report.events_removed > 0 || report.snapshots_removed > 0 {
-        // The old pages may still sit in the WAL: fold it in and empty it.
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(map_err)?;
+        // Old copies of removed rows may sit in the WAL and in the unused
+        // space of pages that split while the log grew (secure_delete only
+        // covers the delete itself): fold the WAL in, rebuild the file and
+        // empty the WAL again.
+        conn.execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .map_err(map_err)?;
     }
     Ok(report)
 }
@@ -959,9 +1037,25 @@ fn latest_snapshot(conn: &Connection, tenant: TenantId) -> Result<Option<Snapsho
         )
         .optional()
         .map_err(map_err)?;
-    let Some((seq, schema, taken_at, state)) = row else {
-        return Ok(None);
-    };
+    row.map(|row| snapshot_from_row(tenant, row)).transpose()
+}
+
+/// The tenant's snapshot at `seq` (which must exist).
+fn snapshot_at(conn: &Connection, tenant: TenantId, seq: i64) -> Result<Snapshot, StoreError> {
+    let row: (i64, i64, String, Vec<u8>) = conn
+        .query_row(
+            "SELECT seq, schema, taken_at, state FROM snapshots WHERE tenant = ?1 AND seq = ?2",
+            params![tenant_key(tenant), seq],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .map_err(map_err)?;
+    snapshot_from_row(tenant, row)
+}
+
+fn snapshot_from_row(
+    tenant: TenantId,
+    (seq, schema, taken_at, state): (i64, i64, String, Vec<u8>),
+) -> Result<Snapshot, StoreError> {
     let seq = seq as u64;
     let schema = u16::try_from(schema).map_err(|_| StoreError::Corrupt {
         seq,
@@ -973,13 +1067,13 @@ fn latest_snapshot(conn: &Connection, tenant: TenantId) -> Result<Option<Snapsho
             reason: format!("snapshot time {taken_at:?}: {e}"),
         })?
         .with_timezone(&Utc);
-    Ok(Some(Snapshot {
+    Ok(Snapshot {
         tenant,
         seq,
         schema,
         taken_at,
         state,
-    }))
+    })
 }
 
 /// The sending half of a one-shot answer from a worker thread.

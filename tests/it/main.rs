@@ -14,6 +14,8 @@ mod events;
 mod guard;
 mod guard_engine;
 mod language;
+#[cfg(all(feature = "sqlite", feature = "runtime"))]
+mod retention;
 mod routing;
 mod sentiment;
 mod sim;
