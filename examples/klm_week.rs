@@ -5,7 +5,7 @@
 //! ```text
 //! cargo run --release --example klm_week -- [--seed N] [--weeks N] [--agents N]
 //!     [--volume X] [--scenario normal|crisis] [--crisis-at 2026-11-25T08:00:00Z]
-//!     [--triage] [--out FILE] [--json FILE]
+//!     [--triage] [--out FILE] [--json FILE] [--eta JSON] [--kind-weights JSON]
 //! ```
 //!
 //! `--volume` multiplies inbound only; the crisis (inbound ×10 within two
@@ -38,12 +38,15 @@ struct Options {
     triage: bool,
     out: String,
     json: Option<String>,
+    eta: Option<caredesk::stats::EtaSettings>,
+    kind_weights: Option<caredesk::triage::KindWeights>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: klm_week [--seed N] [--weeks N] [--agents N] [--volume X] \
-[--scenario normal|crisis] [--crisis-at RFC3339] [--triage] [--out FILE] [--json FILE]"
+[--scenario normal|crisis] [--crisis-at RFC3339] [--triage] [--out FILE] [--json FILE] \
+[--eta JSON (EtaSettings fields)] [--kind-weights JSON (triage KindWeights fields)]"
     );
     std::process::exit(2);
 }
@@ -59,6 +62,8 @@ fn parse() -> Options {
         triage: false,
         out: "target/caredesk-report/index.html".into(),
         json: None,
+        eta: None,
+        kind_weights: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -79,6 +84,18 @@ fn parse() -> Options {
             "--triage" => options.triage = true,
             "--out" => options.out = value(),
             "--json" => options.json = Some(value()),
+            "--kind-weights" => {
+                options.kind_weights = Some(serde_json::from_str(&value()).unwrap_or_else(|e| {
+                    eprintln!("--kind-weights: {e}");
+                    usage()
+                }))
+            }
+            "--eta" => {
+                options.eta = Some(serde_json::from_str(&value()).unwrap_or_else(|e| {
+                    eprintln!("--eta: {e}");
+                    usage()
+                }))
+            }
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -245,12 +262,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shrinkage = f64::from(desk.break_minutes) / 480.0 + desk.no_show;
     let capacity = desk.capacity;
     config.workload = Workload::Reference(desk);
+    if let Some(eta) = options.eta.clone() {
+        config.eta = eta;
+    }
     let nanos = Arc::new(AtomicU64::new(0));
     let calls = Arc::new(AtomicU64::new(0));
     if options.triage {
-        let settings = TriageSettings::default()
+        let mut settings = TriageSettings::default()
             .with_brand_handle("@KLM")
             .with_brand_name("KLM");
+        if let Some(kind) = options.kind_weights {
+            settings.kind = kind;
+        }
         config = config.with_classifier(Box::new(TimedTriage {
             triage: Triage::new(settings)?,
             nanos: nanos.clone(),
@@ -313,11 +336,12 @@ most conversations in the engine's hot state {}",
         report.peak_hot_conversations
     );
     println!(
-        "published estimate: kept for {} of {} customers who arrived under it ({}), mean absolute error {} min",
+        "published estimate: kept for {} of {} customers who arrived under it ({}), mean absolute error {} min, mean error {} min (positive: later than published)",
         report.eta.kept,
         report.eta.customers,
         share(report.eta.kept_share),
-        cell(report.eta.mean_absolute_error_minutes)
+        cell(report.eta.mean_absolute_error_minutes),
+        cell(report.eta.mean_error_minutes)
     );
     let erlang = erlang_view(&report, capacity, shrinkage);
     println!(

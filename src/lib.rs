@@ -102,8 +102,8 @@
 //! | feature | default | what it enables |
 //! | --- | --- | --- |
 //! | `whatlang` | yes | language detection in triage with the `whatlang` crate |
-//! | `runtime` | no | the async `Desk` runtime (tokio): ingest, persist, outbox, timers, snapshots |
-//! | `sqlite` | no | `SqliteEventStore` (bundled SQLite, WAL, group commit, erasure) |
+//! | `runtime` | no | the async `Desk` runtime (tokio): ingest, persist, outbox, timers, snapshots, retention |
+//! | `sqlite` | no | `SqliteEventStore` (bundled SQLite, WAL, group commit, erasure, compaction) |
 //! | `postgres` | no | PostgreSQL event store and multi-node ownership — reserved |
 //! | `x` | no | X adapter: Account Activity webhooks and CRC, replies and DMs (reqwest, rustls) |
 //! | `meta` | no | Facebook Page and Instagram adapter: feed, mentions, messages; Graph API replies |

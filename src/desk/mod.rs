@@ -24,7 +24,11 @@
 //!    [`Input::Tick`];
 //! 4. saves a [`DeskSnapshot`] (engine state and owed sends) every
 //!    [`DeskConfig::snapshot_every`] events; a start loads the latest one and
-//!    replays only the tail.
+//!    replays only the tail;
+//! 5. with a [`DeskConfig::retention`] policy, compacts the log after each of
+//!    those snapshots: events older than the policy's age are removed from
+//!    the store (their state lives on in the snapshot). A caller can also
+//!    ask for it with [`DeskHandle::apply_retention`].
 //!
 //! If an append fails, the engine has moved ahead of the store: the desk
 //! rebuilds it from the store (so memory never holds what disk does not)
@@ -33,7 +37,8 @@
 //! Observability: `tracing` spans `desk.ingest`, `desk.persist` and
 //! `desk.send`, and `metrics` counters `caredesk_inbound_total`,
 //! `caredesk_inbound_duplicates_total`, `caredesk_events_persisted_total`,
-//! `caredesk_sends_total` (label `outcome`), `caredesk_snapshots_total`.
+//! `caredesk_sends_total` (label `outcome`), `caredesk_snapshots_total`,
+//! `caredesk_events_compacted_total`.
 
 mod clock;
 mod outbox;
@@ -44,14 +49,18 @@ pub use outbox::RetryPolicy;
 use crate::channel::{Channel, ChannelError, DeliveryReceipt};
 use crate::directory::CustomerDirectory;
 use crate::engine::{
-    DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, Event, EventPayload, Input,
-    CURRENT_SCHEMA,
+    DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, ErasurePlan, Event,
+    EventPayload, Input, CURRENT_SCHEMA, ERASED,
 };
 use crate::escalation::Notifier;
 use crate::model::{
     ChannelRef, Classification, ConversationId, InboundMessage, OutboundId, OutboundMessage,
 };
-use crate::store::{read_all, AppendBatch, EventStore, IdempotencyKey, Snapshot, StoreError};
+use crate::stats::{Attainment, AttainmentReport};
+use crate::store::retention::RetentionPolicy;
+use crate::store::{
+    read_all, AppendBatch, CompactReport, EventStore, IdempotencyKey, Snapshot, StoreError,
+};
 use chrono::{DateTime, Utc};
 use outbox::{Backoff, Outbox, TokenBucket};
 use serde::{Deserialize, Serialize};
@@ -77,11 +86,17 @@ pub struct DeskConfig {
     pub retry: RetryPolicy,
     /// How long shutdown waits for sends in flight.
     pub drain_timeout: Duration,
+    /// Compact the log by age after each periodic snapshot (`None`, the
+    /// default: keep every event). Needs a store that compacts; give the
+    /// policy a [`RetentionPolicy::min_events`] in the hundreds of thousands
+    /// when the store rewrites its file on compaction (SQLite does).
+    pub retention: Option<RetentionPolicy>,
 }
 
 impl Default for DeskConfig {
     /// Queue of 1,024, batches of up to 256 inputs, 32 sends in flight, a
-    /// snapshot every 10,000 events, default retries, 10 s drain.
+    /// snapshot every 10,000 events, default retries, 10 s drain, no
+    /// retention.
     fn default() -> Self {
         DeskConfig {
             queue_capacity: 1024,
@@ -90,6 +105,7 @@ impl Default for DeskConfig {
             snapshot_every: 10_000,
             retry: RetryPolicy::default(),
             drain_timeout: Duration::from_secs(10),
+            retention: None,
         }
     }
 }
@@ -146,12 +162,51 @@ pub struct DeskSnapshot {
     pub engine: EngineState,
     /// Requested sends not yet delivered or failed for good.
     pub outbox: Vec<OutboundMessage>,
+    /// First-response SLA attainment folded from every event up to the
+    /// snapshot, so the statistics survive when retention compacts the
+    /// events away.
+    #[serde(default)]
+    pub attainment: Attainment,
+}
+
+impl DeskSnapshot {
+    /// Scrubs a forgotten customer from the snapshot: its engine state (see
+    /// [`ErasurePlan::scrub_state`]) and the owed sends addressed to them or
+    /// belonging to their conversations.
+    pub fn scrub(&mut self, plan: &ErasurePlan) {
+        for message in &mut self.outbox {
+            let covered = self
+                .engine
+                .pending_sends
+                .get(&message.id)
+                .is_some_and(|pending| plan.covers(pending.conversation));
+            if covered || plan.matches_identity(&message.recipient) {
+                message.text = ERASED.into();
+                message.recipient.handle = ERASED.into();
+                message.attachments.clear();
+            }
+        }
+        plan.scrub_state(&mut self.engine);
+    }
+
+    /// [`DeskSnapshot::scrub`] on a stored snapshot, for
+    /// `SqliteEventStore::erase_with_snapshots`; `None` (delete it) when it
+    /// does not hold a desk snapshot.
+    pub fn scrub_stored(plan: &ErasurePlan, snapshot: &Snapshot) -> Option<Snapshot> {
+        let mut desk: DeskSnapshot = serde_json::from_slice(&snapshot.state).ok()?;
+        desk.scrub(plan);
+        Some(Snapshot {
+            state: serde_json::to_vec(&desk).ok()?,
+            ..snapshot.clone()
+        })
+    }
 }
 
 #[derive(Serialize)]
 struct DeskSnapshotRef<'a> {
     engine: &'a EngineState,
     outbox: Vec<OutboundMessage>,
+    attainment: &'a Attainment,
 }
 
 enum Command {
@@ -170,6 +225,13 @@ enum Command {
     Shutdown {
         answer: oneshot::Sender<()>,
     },
+    Compact {
+        policy: RetentionPolicy,
+        answer: oneshot::Sender<Result<CompactReport, DeskError>>,
+    },
+    Attainment {
+        answer: oneshot::Sender<AttainmentReport>,
+    },
 }
 
 /// A cloneable way in to a running [`Desk`].
@@ -185,6 +247,8 @@ impl std::fmt::Debug for Command {
             Command::Submit { .. } => "Submit",
             Command::Status { .. } => "Status",
             Command::Shutdown { .. } => "Shutdown",
+            Command::Compact { .. } => "Compact",
+            Command::Attainment { .. } => "Attainment",
         })
     }
 }
@@ -259,6 +323,36 @@ impl DeskHandle {
     /// As [`DeskHandle::submit`].
     pub async fn tick(&self) -> Result<Vec<Event>, DeskError> {
         self.submit(Input::Tick).await
+    }
+
+    /// Compacts the log by `policy` now: the desk saves a snapshot of its
+    /// current state, then removes from the store every event older than the
+    /// policy's age (see [`RetentionPolicy::apply`]). Inputs queued before
+    /// the request are persisted first.
+    ///
+    /// # Errors
+    /// [`DeskError::Store`] when the store cannot compact
+    /// ([`StoreError::Unsupported`]) or fails, [`DeskError::Stopped`].
+    pub async fn apply_retention(
+        &self,
+        policy: RetentionPolicy,
+    ) -> Result<CompactReport, DeskError> {
+        let (answer, reply) = oneshot::channel();
+        self.call(Command::Compact { policy, answer }, reply).await
+    }
+
+    /// First-response SLA attainment over the desk's whole history (kept in
+    /// its snapshots, so retention does not change it).
+    ///
+    /// # Errors
+    /// [`DeskError::Stopped`].
+    pub async fn attainment(&self) -> Result<AttainmentReport, DeskError> {
+        let (answer, reply) = oneshot::channel();
+        self.commands
+            .send(Command::Attainment { answer })
+            .await
+            .map_err(|_| DeskError::Stopped)?;
+        reply.await.map_err(|_| DeskError::Stopped)
     }
 
     /// What the desk is doing.
@@ -351,6 +445,7 @@ pub struct Desk {
     outbox: Outbox,
     backoff: Backoff,
     last_snapshot: u64,
+    attainment: Attainment,
     results_tx: mpsc::Sender<SendResult>,
     results_rx: mpsc::Receiver<SendResult>,
     directory: Option<Arc<dyn CustomerDirectory>>,
@@ -380,12 +475,21 @@ enum Waiting {
     Internal,
 }
 
-/// Loads an engine and its owed sends: the latest desk snapshot plus the
-/// tail, or a full replay when there is no usable snapshot.
+/// What [`load`] rebuilds.
+struct Loaded {
+    engine: Engine,
+    outbox: Outbox,
+    snapshot_seq: u64,
+    attainment: Attainment,
+}
+
+/// Loads an engine, its owed sends and its SLA statistics: the latest desk
+/// snapshot plus the tail, or a full replay when there is no usable
+/// snapshot (which fails with [`StoreError::Compacted`] on a compacted log).
 async fn load(
     make_config: &(dyn Fn() -> EngineConfig + Send + Sync),
     store: &dyn EventStore,
-) -> Result<(Engine, Outbox, u64), DeskError> {
+) -> Result<Loaded, DeskError> {
     let config = make_config();
     let tenant = config.tenant;
     let snapshot = store.load_latest_snapshot(tenant).await?;
@@ -398,19 +502,30 @@ async fn load(
             }
         }
     });
-    let (mut engine, mut outbox, snapshot_seq) = match decoded {
+    let (mut engine, mut outbox, snapshot_seq, mut attainment) = match decoded {
         Some((seq, state)) => (
             Engine::from_snapshot(config, state.engine, std::iter::empty())
                 .map_err(DeskError::Replay)?,
             Outbox::from_messages(state.outbox),
             seq,
+            state.attainment,
         ),
-        None => (Engine::new(config), Outbox::default(), 0),
+        None => (Engine::new(config), Outbox::default(), 0, Attainment::new()),
     };
     let tail = read_all(store, tenant, engine.last_seq() + 1).await?;
     outbox.observe(&tail);
-    engine.apply_all(tail).map_err(DeskError::Replay)?;
-    Ok((engine, outbox, snapshot_seq))
+    for event in tail {
+        engine
+            .apply_all(std::iter::once(event.clone()))
+            .map_err(DeskError::Replay)?;
+        engine.record_attainment(&event, &mut attainment);
+    }
+    Ok(Loaded {
+        engine,
+        outbox,
+        snapshot_seq,
+        attainment,
+    })
 }
 
 impl Desk {
@@ -468,7 +583,12 @@ impl Desk {
         DeskError,
     > {
         let make_config: Box<dyn Fn() -> EngineConfig + Send + Sync> = Box::new(make_config);
-        let (engine, outbox, last_snapshot) = load(&*make_config, &*store).await?;
+        let Loaded {
+            engine,
+            outbox,
+            snapshot_seq: last_snapshot,
+            attainment,
+        } = load(&*make_config, &*store).await?;
         let now = Instant::now();
         let mut buckets = BTreeMap::new();
         let mut by_ref = BTreeMap::new();
@@ -495,6 +615,7 @@ impl Desk {
             config,
             outbox,
             last_snapshot,
+            attainment,
             results_tx,
             results_rx,
             directory: extensions.directory,
@@ -581,6 +702,9 @@ impl Desk {
                             Command::Status { answer } => {
                                 let _ = answer.send(self.status());
                             }
+                            Command::Attainment { answer } => {
+                                let _ = answer.send(self.attainment.report());
+                            }
                             Command::Shutdown { answer } => {
                                 accepting = false;
                                 commands.close();
@@ -634,6 +758,7 @@ impl Desk {
     async fn handle_commands(&mut self, commands: Vec<Command>) -> Result<(), DeskError> {
         let mut waiting = Vec::with_capacity(commands.len());
         let mut events = Vec::new();
+        let mut compactions = Vec::new();
         for command in commands {
             let now = self.now();
             match command {
@@ -652,6 +777,7 @@ impl Desk {
                         },
                     ) {
                         Ok(new) => {
+                            self.fold(&new);
                             events.extend(new);
                             let receipt = IngestReceipt {
                                 conversation: None,
@@ -678,6 +804,7 @@ impl Desk {
                     let start = events.len();
                     match self.engine.handle(now, *input) {
                         Ok(new) => {
+                            self.fold(&new);
                             events.extend(new);
                             waiting.push((start, events.len(), Waiting::Submit(answer)));
                         }
@@ -692,9 +819,42 @@ impl Desk {
                 Command::Shutdown { answer } => {
                     let _ = answer.send(());
                 }
+                Command::Compact { policy, answer } => compactions.push((policy, answer)),
+                Command::Attainment { answer } => {
+                    let _ = answer.send(self.attainment.report());
+                }
             }
         }
-        self.persist_and_answer(events, waiting).await
+        self.persist_and_answer(events, waiting).await?;
+        for (policy, answer) in compactions {
+            let _ = answer.send(self.apply_retention(policy).await);
+        }
+        Ok(())
+    }
+
+    /// Saves a snapshot of the current state, then compacts the log by
+    /// `policy` (as far as the latest stored snapshot allows).
+    async fn apply_retention(
+        &mut self,
+        policy: RetentionPolicy,
+    ) -> Result<CompactReport, DeskError> {
+        self.save_snapshot().await;
+        let tenant = self.engine.config().tenant;
+        let span =
+            tracing::debug_span!("desk.compact", max_age_secs = policy.max_age.num_seconds());
+        let report = policy
+            .apply(&*self.store, tenant, self.now())
+            .instrument(span)
+            .await?;
+        if report.events_removed > 0 {
+            metrics::counter!("caredesk_events_compacted_total").increment(report.events_removed);
+            tracing::info!(
+                through = report.compacted_through,
+                removed = report.events_removed,
+                "log compacted"
+            );
+        }
+        Ok(report)
     }
 
     async fn handle_internal(&mut self, inputs: Vec<Input>) -> Result<(), DeskError> {
@@ -702,7 +862,10 @@ impl Desk {
         for input in inputs {
             let now = self.now();
             match self.engine.handle(now, input) {
-                Ok(new) => events.extend(new),
+                Ok(new) => {
+                    self.fold(&new);
+                    events.extend(new);
+                }
                 Err(EngineError::UnknownOutbound(id)) => {
                     // The engine no longer owes it (its conversation was archived).
                     self.outbox.entries.remove(&id);
@@ -712,6 +875,13 @@ impl Desk {
         }
         self.persist_and_answer(events, vec![(0, 0, Waiting::Internal)])
             .await
+    }
+
+    /// Folds events the engine just produced into the SLA statistics.
+    fn fold(&mut self, events: &[Event]) {
+        for event in events {
+            self.engine.record_attainment(event, &mut self.attainment);
+        }
     }
 
     /// Appends `events` durably; answers every waiting caller after it.
@@ -762,13 +932,24 @@ impl Desk {
                         && self.engine.last_seq() - self.last_snapshot >= self.config.snapshot_every
                     {
                         self.save_snapshot().await;
+                        if let Some(policy) = self.config.retention {
+                            if let Err(error) = self.apply_retention(policy).await {
+                                tracing::warn!(%error, "retention not applied");
+                            }
+                        }
                     }
                     return Ok(());
                 }
                 Err(error) => {
                     tracing::error!(%error, first, last, "append failed; rebuilding the engine from the store");
-                    let (engine, outbox, snapshot) = load(&*self.make_config, &*self.store).await?;
+                    let Loaded {
+                        engine,
+                        outbox,
+                        snapshot_seq: snapshot,
+                        attainment,
+                    } = load(&*self.make_config, &*self.store).await?;
                     self.engine = engine;
+                    self.attainment = attainment;
                     // Keep what is in flight marked as such.
                     let in_flight: Vec<OutboundId> = self
                         .outbox
@@ -872,6 +1053,7 @@ impl Desk {
         let state = DeskSnapshotRef {
             engine: self.engine.state(),
             outbox: self.outbox.messages(),
+            attainment: &self.attainment,
         };
         let bytes = match serde_json::to_vec(&state) {
             Ok(bytes) => bytes,

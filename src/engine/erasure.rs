@@ -9,9 +9,20 @@
 //! become [`ERASED`], profiles keep only the tier (it chose the SLA policy);
 //! everything else — ids, times, classifications without PII spans, SLA and
 //! escalation events — stays, so statistics are unchanged.
+//!
+//! After retention compacted the log (`EventStore::compact`), the events
+//! that opened the customer's older conversations are gone and their state
+//! lives in the snapshot the compaction kept. Build the plan with
+//! [`ErasurePlan::from_state_and_log`] from that snapshot's state and the
+//! retained events, scrub the events with [`ErasurePlan::scrub`] and every
+//! stored snapshot's state with [`ErasurePlan::scrub_state`] (instead of
+//! deleting the snapshots, which would leave nothing to rebuild the
+//! compacted history from). A plan also matches the customer's identities
+//! (handles), so a message whose conversation the plan cannot place is
+//! still scrubbed when the customer wrote it or it was addressed to them.
 
-use super::{Event, EventPayload};
-use crate::model::{ConversationId, CustomerId};
+use super::{EngineState, Event, EventPayload};
+use crate::model::{Author, ConversationId, CustomerId, Identity};
 use std::collections::BTreeSet;
 
 /// What replaces erased texts and handles.
@@ -22,12 +33,33 @@ pub const ERASED: &str = "[erased]";
 pub struct ErasurePlan {
     customers: BTreeSet<CustomerId>,
     conversations: BTreeSet<ConversationId>,
+    identities: BTreeSet<Identity>,
 }
 
 impl ErasurePlan {
     /// The plan for `customer`, from the tenant's whole log in order.
     pub fn from_log<'a>(
         customer: CustomerId,
+        events: impl IntoIterator<Item = &'a Event> + Clone,
+    ) -> Self {
+        Self::build(customer, None, events)
+    }
+
+    /// The plan for `customer` in a compacted log: `state` is the engine
+    /// state of a snapshot at or after the compacted point and taken before
+    /// the customer was forgotten (it knows the customer's identities and
+    /// hot conversations), `events` the retained log in order.
+    pub fn from_state_and_log<'a>(
+        customer: CustomerId,
+        state: &EngineState,
+        events: impl IntoIterator<Item = &'a Event> + Clone,
+    ) -> Self {
+        Self::build(customer, Some(state), events)
+    }
+
+    fn build<'a>(
+        customer: CustomerId,
+        state: Option<&EngineState>,
         events: impl IntoIterator<Item = &'a Event> + Clone,
     ) -> Self {
         let mut customers = BTreeSet::from([customer]);
@@ -47,21 +79,89 @@ impl ErasurePlan {
                 break;
             }
         }
-        let conversations = events
-            .into_iter()
-            .filter_map(|event| match &event.payload {
+        let mut conversations = BTreeSet::new();
+        let mut identities = BTreeSet::new();
+        if let Some(state) = state {
+            for id in &customers {
+                if let Some(known) = state.customers.get(id) {
+                    identities.extend(known.identities.iter().cloned());
+                    conversations.extend(known.conversations.iter().copied());
+                }
+            }
+            conversations.extend(
+                state
+                    .conversations
+                    .values()
+                    .filter(|record| customers.contains(&record.conversation.customer))
+                    .map(|record| record.conversation.id),
+            );
+        }
+        for event in events.clone() {
+            match &event.payload {
                 EventPayload::ConversationOpened {
                     conversation,
                     customer,
                     ..
-                } if customers.contains(customer) => Some(*conversation),
-                _ => None,
-            })
-            .collect();
+                } if customers.contains(customer) => {
+                    conversations.insert(*conversation);
+                }
+                EventPayload::CustomerCreated { customer, identity }
+                | EventPayload::IdentityLinked { customer, identity }
+                    if customers.contains(customer) =>
+                {
+                    identities.insert(identity.clone());
+                }
+                _ => {}
+            }
+        }
+        // Conversations the customer wrote in under a known identity (their
+        // opening event may have been compacted away).
+        for event in events {
+            if let EventPayload::MessageReceived {
+                conversation,
+                inbound,
+                ..
+            } = &event.payload
+            {
+                if identities.contains(&inbound.author) {
+                    conversations.insert(*conversation);
+                }
+            }
+        }
         ErasurePlan {
             customers,
             conversations,
+            identities,
         }
+    }
+
+    /// Scrubs the plan's customers and conversations from an engine state
+    /// (a stored snapshot's), as forgetting the customer does to the live
+    /// state: handles and texts become [`ERASED`], drafts' texts too.
+    pub fn scrub_state(&self, state: &mut EngineState) {
+        for customer in &self.customers {
+            state.forget(*customer);
+        }
+        for id in &self.conversations {
+            if let Some(record) = state.conversations.get_mut(id) {
+                for message in &mut record.messages {
+                    message.text = ERASED.into();
+                    if let Author::Customer { identity } = &mut message.author {
+                        identity.handle = ERASED.into();
+                    }
+                }
+            }
+        }
+        for draft in state.drafts.values_mut() {
+            if self.covers(draft.conversation) {
+                draft.text = ERASED.into();
+            }
+        }
+    }
+
+    /// Whether the plan scrubs what reaches or comes from `identity`.
+    pub fn matches_identity(&self, identity: &Identity) -> bool {
+        self.identities.contains(identity)
     }
 
     /// Whether the plan touches a conversation.
@@ -93,7 +193,7 @@ impl ErasurePlan {
                 inbound,
                 classification,
                 ..
-            } if self.covers(*conversation) => {
+            } if self.covers(*conversation) || self.matches_identity(&inbound.author) => {
                 inbound.text = ERASED.into();
                 inbound.author.handle = ERASED.into();
                 inbound.attachments.clear();
@@ -142,7 +242,7 @@ impl ErasurePlan {
                 conversation,
                 outbound,
                 ..
-            } if self.covers(*conversation) => {
+            } if self.covers(*conversation) || self.matches_identity(&outbound.recipient) => {
                 outbound.text = ERASED.into();
                 outbound.recipient.handle = ERASED.into();
                 outbound.attachments.clear();

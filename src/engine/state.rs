@@ -1143,7 +1143,7 @@ impl EngineState {
 
     /// Scrubs a customer's personal data from the hot state: handles and
     /// texts become [`ERASED`](super::ERASED); ids, times and facts stay.
-    fn forget(&mut self, customer: CustomerId) {
+    pub(crate) fn forget(&mut self, customer: CustomerId) {
         let erased = super::erasure::ERASED;
         let Some(c) = self.customers.get_mut(&customer) else {
             return;

@@ -162,6 +162,7 @@ pub struct Simulation {
     eta: EtaEstimator,
     eta_accuracy: EtaAccuracy,
     eta_error_sum: f64,
+    eta_signed_error_sum: f64,
     triage: Option<TriageAgreement>,
     busy_units: u64,
     online_agents: u64,
@@ -323,6 +324,7 @@ impl Simulation {
             eta: EtaEstimator::new(eta)?,
             eta_accuracy: EtaAccuracy::default(),
             eta_error_sum: 0.0,
+            eta_signed_error_sum: 0.0,
             triage: with_classifier.then(TriageAgreement::default),
             busy_units: 0,
             online_agents: 0,
@@ -1208,6 +1210,7 @@ impl Simulation {
                 self.eta_accuracy.kept += 1;
             }
             self.eta_error_sum += (seconds / 60.0 - f64::from(minutes)).abs();
+            self.eta_signed_error_sum += seconds / 60.0 - f64::from(minutes);
         }
     }
 
@@ -1229,6 +1232,7 @@ impl Simulation {
             if seconds > f64::from(minutes) * 60.0 {
                 self.eta_accuracy.customers += 1;
                 self.eta_error_sum += seconds / 60.0 - f64::from(minutes);
+                self.eta_signed_error_sum += seconds / 60.0 - f64::from(minutes);
             }
         }
     }
@@ -1268,6 +1272,8 @@ impl Simulation {
                 .then(|| self.eta_accuracy.kept as f64 / self.eta_accuracy.customers as f64),
             mean_absolute_error_minutes: (self.eta_accuracy.customers > 0)
                 .then(|| self.eta_error_sum / self.eta_accuracy.customers as f64),
+            mean_error_minutes: (self.eta_accuracy.customers > 0)
+                .then(|| self.eta_signed_error_sum / self.eta_accuracy.customers as f64),
             ..self.eta_accuracy.clone()
         };
         let languages = LANGUAGE_ORDER

@@ -121,6 +121,11 @@ pub struct EtaAccuracy {
     /// Mean |first response − figure| in minutes (unanswered ones count
     /// with the wait so far).
     pub mean_absolute_error_minutes: Option<f64>,
+    /// Mean (first response − figure) in minutes: positive when customers
+    /// waited longer than promised on average, negative when the figure was
+    /// cautious.
+    #[serde(default)]
+    pub mean_error_minutes: Option<f64>,
 }
 
 /// Waits from arrival to assignment (the queueing-theory view).

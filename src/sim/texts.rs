@@ -287,6 +287,54 @@ mod tests {
         }
     }
 
+    /// Runs the real triage (configured as `klm_week --triage` does) over
+    /// every template; returns the templates it takes for the other kind.
+    fn misread_templates() -> Vec<String> {
+        use crate::model::{ChannelKind, ChannelRef, Identity, InboundMessage, Kind, Visibility};
+        use crate::triage::{Triage, TriageContext, TriageSettings};
+        let settings = TriageSettings::default()
+            .with_brand_handle("@KLM")
+            .with_brand_name("KLM");
+        let mut triage = Triage::new(settings).unwrap();
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(20_000);
+        let mut misread = Vec::new();
+        let mut n = 0;
+        for texts in &TEXTS {
+            let expected = texts
+                .queries
+                .iter()
+                .map(|t| (Kind::Query, *t))
+                .chain(texts.mentions.iter().map(|t| (Kind::Mention, *t)));
+            for (kind, template) in expected {
+                n += 1;
+                let message = InboundMessage::new(
+                    ChannelRef::new(ChannelKind::X, "@KLM"),
+                    format!("{n}"),
+                    Identity::new(ChannelKind::X, format!("@c{n}")),
+                    Visibility::Public,
+                    fill(template, 1234),
+                    at + chrono::Duration::hours(n),
+                );
+                let verdict = triage.classify(&message, &TriageContext::default());
+                if verdict.kind != kind {
+                    misread.push(format!(
+                        "{}: {template:?} read as {:?} ({})",
+                        texts.language,
+                        verdict.kind,
+                        verdict.reasons.join(", ")
+                    ));
+                }
+            }
+        }
+        misread
+    }
+
+    #[test]
+    fn the_real_triage_reads_every_public_template_as_its_kind() {
+        let misread = misread_templates();
+        assert!(misread.is_empty(), "{}", misread.join("\n"));
+    }
+
     #[test]
     fn fill_puts_a_four_digit_flight_number_in_place() {
         assert_eq!(fill("{flight} is late", 601), "KL0601 is late");

@@ -8,8 +8,18 @@
 //! repeated [`IdempotencyKey`] returns the original outcome and writes
 //! nothing). SQLite and PostgreSQL stores arrive behind features; every store
 //! must pass [`conformance::run`].
+//!
+//! Retention: [`EventStore::compact`] removes a stream's oldest events once a
+//! snapshot covers them (see [`retention`] for choosing how far by age). The
+//! stream keeps its numbering: [`EventStore::last_seq`] is unchanged,
+//! [`EventStore::compacted_through`] says where the retained log starts, and
+//! reading before that point is [`StoreError::Compacted`] — never a silent
+//! partial log, because a replay from seq 1 of a compacted stream would build
+//! a wrong state. A restart loads the latest snapshot (always at or after
+//! the compacted point) and replays the tail.
 
 pub mod conformance;
+pub mod retention;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
@@ -110,6 +120,41 @@ pub enum StoreError {
     /// Any other backend failure (IO, connection); usually worth a retry.
     #[error("store backend: {0}")]
     Backend(String),
+    /// The events asked for were removed by [`EventStore::compact`]: read
+    /// from `first_retained` on, starting from the latest snapshot.
+    #[error("events before seq {first_retained} were compacted (asked for seq {requested})")]
+    Compacted {
+        /// The first sequence number asked for.
+        requested: u64,
+        /// The first sequence number still stored.
+        first_retained: u64,
+    },
+    /// A compaction through `through_seq` was asked for but no snapshot at or
+    /// after it is stored, so the removed events could not be rebuilt: save
+    /// a snapshot first.
+    #[error("no snapshot at or after seq {through_seq} to compact into")]
+    SnapshotRequired {
+        /// The compaction point asked for.
+        through_seq: u64,
+    },
+    /// The store does not implement this operation (e.g. compaction in a
+    /// store written before it existed).
+    #[error("not supported by this store: {0}")]
+    Unsupported(&'static str),
+}
+
+/// What [`EventStore::compact`] removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct CompactReport {
+    /// The stream's compacted point after the call (events up to and
+    /// including it are gone).
+    pub compacted_through: u64,
+    /// Events removed by this call (0 when the stream was already compacted
+    /// that far).
+    pub events_removed: u64,
+    /// Snapshots removed because they were older than the compacted point
+    /// (they could no longer be completed by a tail).
+    pub snapshots_removed: u64,
 }
 
 /// A durable, per-tenant, append-only log of events with snapshots.
@@ -157,6 +202,46 @@ pub trait EventStore: Send + Sync {
     /// # Errors
     /// [`StoreError::Corrupt`], backend errors.
     async fn load_latest_snapshot(&self, tenant: TenantId) -> Result<Option<Snapshot>, StoreError>;
+
+    /// The last sequence number removed by [`EventStore::compact`] (0 when
+    /// nothing was): the retained log starts at the next one.
+    ///
+    /// The default (for stores without compaction) is always 0.
+    ///
+    /// # Errors
+    /// Backend errors.
+    async fn compacted_through(&self, tenant: TenantId) -> Result<u64, StoreError> {
+        let _ = tenant;
+        Ok(0)
+    }
+
+    /// Removes the events with sequence numbers up to and including
+    /// `through_seq` (retention), atomically. A snapshot at or after
+    /// `through_seq` must be stored already, so a restart can still rebuild
+    /// the state: the latest snapshot plus the retained tail. Snapshots
+    /// before `through_seq` are removed too (their tail is gone), as are the
+    /// idempotency keys of batches that lay wholly in the removed part (a
+    /// retry of such a batch is then judged by its expected sequence number:
+    /// a [`StoreError::Conflict`]). Sequence numbers stay as they were:
+    /// [`EventStore::last_seq`] and appends are unaffected, even when every
+    /// event was removed. Compacting through a point at or before the
+    /// current one changes nothing. Reads from before the compacted point
+    /// answer [`StoreError::Compacted`]. Stores should also make the removed
+    /// rows unrecoverable from their files (personal data).
+    ///
+    /// # Errors
+    /// [`StoreError::SnapshotRequired`] when no snapshot covers
+    /// `through_seq`, [`StoreError::InvalidBatch`] when `through_seq` is past
+    /// the stream end, [`StoreError::Unsupported`] from stores without
+    /// compaction (the default), backend errors. Nothing is removed on error.
+    async fn compact(
+        &self,
+        tenant: TenantId,
+        through_seq: u64,
+    ) -> Result<CompactReport, StoreError> {
+        let _ = (tenant, through_seq);
+        Err(StoreError::Unsupported("compaction"))
+    }
 }
 
 fn _assert_store_object_safe(_: &dyn EventStore) {}
@@ -215,6 +300,8 @@ pub(crate) fn validate_batch(
 
 #[derive(Debug, Default)]
 struct Stream {
+    /// The last compacted seq: `events[i].seq == compacted + 1 + i`.
+    compacted: u64,
     events: Vec<Event>,
     appended: BTreeMap<IdempotencyKey, AppendOutcome>,
     snapshots: Vec<Snapshot>,
@@ -257,7 +344,7 @@ impl EventStore for MemoryEventStore {
                 ..*outcome
             });
         }
-        let actual = stream.events.last().map_or(0, |e| e.seq);
+        let actual = stream.last_seq();
         if actual != expected_last_seq {
             return Err(StoreError::Conflict {
                 expected: expected_last_seq,
@@ -285,7 +372,14 @@ impl EventStore for MemoryEventStore {
         let Some(stream) = streams.get(&tenant) else {
             return Ok(Vec::new());
         };
-        let start = usize::try_from(from_seq.saturating_sub(1)).unwrap_or(usize::MAX);
+        let from_seq = from_seq.max(1);
+        if from_seq <= stream.compacted {
+            return Err(StoreError::Compacted {
+                requested: from_seq,
+                first_retained: stream.compacted + 1,
+            });
+        }
+        let start = usize::try_from(from_seq - 1 - stream.compacted).unwrap_or(usize::MAX);
         Ok(stream
             .events
             .iter()
@@ -296,17 +390,13 @@ impl EventStore for MemoryEventStore {
     }
 
     async fn last_seq(&self, tenant: TenantId) -> Result<u64, StoreError> {
-        Ok(self
-            .lock()
-            .get(&tenant)
-            .and_then(|stream| stream.events.last())
-            .map_or(0, |e| e.seq))
+        Ok(self.lock().get(&tenant).map_or(0, Stream::last_seq))
     }
 
     async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), StoreError> {
         let mut streams = self.lock();
         let stream = streams.entry(snapshot.tenant).or_default();
-        let last = stream.events.last().map_or(0, |e| e.seq);
+        let last = stream.last_seq();
         if snapshot.seq > last {
             return Err(StoreError::InvalidBatch(format!(
                 "snapshot at seq {} is past the stream end {last}",
@@ -323,5 +413,55 @@ impl EventStore for MemoryEventStore {
             .lock()
             .get(&tenant)
             .and_then(|stream| stream.snapshots.last().cloned()))
+    }
+
+    async fn compacted_through(&self, tenant: TenantId) -> Result<u64, StoreError> {
+        Ok(self
+            .lock()
+            .get(&tenant)
+            .map_or(0, |stream| stream.compacted))
+    }
+
+    async fn compact(
+        &self,
+        tenant: TenantId,
+        through_seq: u64,
+    ) -> Result<CompactReport, StoreError> {
+        let mut streams = self.lock();
+        let stream = streams.entry(tenant).or_default();
+        let last = stream.last_seq();
+        if through_seq > last {
+            return Err(StoreError::InvalidBatch(format!(
+                "cannot compact through seq {through_seq}: the stream ends at {last}"
+            )));
+        }
+        if through_seq <= stream.compacted {
+            return Ok(CompactReport {
+                compacted_through: stream.compacted,
+                ..CompactReport::default()
+            });
+        }
+        if !stream.snapshots.iter().any(|s| s.seq >= through_seq) {
+            return Err(StoreError::SnapshotRequired { through_seq });
+        }
+        let removed = usize::try_from(through_seq - stream.compacted).unwrap_or(usize::MAX);
+        stream.events.drain(..removed.min(stream.events.len()));
+        let snapshots = stream.snapshots.len();
+        stream.snapshots.retain(|s| s.seq >= through_seq);
+        stream
+            .appended
+            .retain(|_, outcome| outcome.last_seq > through_seq);
+        stream.compacted = through_seq;
+        Ok(CompactReport {
+            compacted_through: through_seq,
+            events_removed: removed as u64,
+            snapshots_removed: (snapshots - stream.snapshots.len()) as u64,
+        })
+    }
+}
+
+impl Stream {
+    fn last_seq(&self) -> u64 {
+        self.events.last().map_or(self.compacted, |e| e.seq)
     }
 }

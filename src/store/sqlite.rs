@@ -30,8 +30,21 @@
 //! with [`Event::from_json`], which upgrades older event schemas; an
 //! unreadable row is reported as [`StoreError::Corrupt`] with its sequence
 //! number, and nothing after it is returned.
+//!
+//! Compaction ([`EventStore::compact`]) deletes the oldest rows of a tenant
+//! and records the compacted point in a table of its own, so a missing
+//! prefix is told apart from corruption: reads before it answer
+//! [`StoreError::Compacted`]. It deletes with `PRAGMA secure_delete`, then
+//! checkpoints the WAL, vacuums the file and truncates the WAL, so the
+//! removed rows cannot be read back from the file or the WAL (a page that
+//! split while the log grew can keep stale copies in its unused space; only
+//! a rebuild clears those). The rebuild rewrites the whole file and holds
+//! the writer meanwhile: run retention at a quiet hour, not after every
+//! event.
 
-use super::{validate_batch, AppendBatch, AppendOutcome, EventStore, Snapshot, StoreError};
+use super::{
+    validate_batch, AppendBatch, AppendOutcome, CompactReport, EventStore, Snapshot, StoreError,
+};
 use crate::engine::{Event, CURRENT_SCHEMA};
 use crate::model::TenantId;
 use async_trait::async_trait;
@@ -50,7 +63,8 @@ use std::thread::JoinHandle;
 pub const SQLITE_SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// Migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE events (
         tenant BLOB NOT NULL,
         seq INTEGER NOT NULL,
@@ -72,7 +86,14 @@ const MIGRATIONS: &[&str] = &["
         state BLOB NOT NULL,
         PRIMARY KEY (tenant, seq)
     ) WITHOUT ROWID;
-"];
+",
+    "
+    CREATE TABLE compactions (
+        tenant BLOB NOT NULL PRIMARY KEY,
+        through_seq INTEGER NOT NULL
+    ) WITHOUT ROWID;
+",
+];
 
 /// How hard SQLite syncs a commit to disk (`PRAGMA synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -199,11 +220,18 @@ enum WriteJob {
     Erase {
         tenant: TenantId,
         rewrite: EraseFn,
+        snapshots: SnapshotFn,
         answer: Sender<Result<EraseReport, StoreError>>,
+    },
+    Compact {
+        tenant: TenantId,
+        through_seq: u64,
+        answer: Sender<Result<CompactReport, StoreError>>,
     },
 }
 
 type EraseFn = Box<dyn FnMut(&Event) -> Option<Event> + Send>;
+type SnapshotFn = Box<dyn FnMut(&Snapshot) -> Option<Snapshot> + Send>;
 
 enum ReadJob {
     ReadFrom {
@@ -220,6 +248,10 @@ enum ReadJob {
         tenant: TenantId,
         answer: Sender<Result<Option<Snapshot>, StoreError>>,
     },
+    CompactedThrough {
+        tenant: TenantId,
+        answer: Sender<Result<u64, StoreError>>,
+    },
 }
 
 /// What [`SqliteEventStore::erase`] changed.
@@ -229,6 +261,8 @@ pub struct EraseReport {
     pub events_rewritten: u64,
     /// Snapshots deleted (they may hold the erased data).
     pub snapshots_deleted: u64,
+    /// Snapshots replaced by a scrubbed version.
+    pub snapshots_rewritten: u64,
 }
 
 impl std::fmt::Debug for SqliteEventStore {
@@ -317,19 +351,44 @@ impl SqliteEventStore {
     /// new one from a replay), then the WAL is checkpointed and truncated and
     /// the file vacuumed, so no old page keeps a copy.
     ///
+    /// A compacted stream needs its snapshots (they hold the compacted
+    /// history): use [`SqliteEventStore::erase_with_snapshots`] there.
+    ///
     /// # Errors
     /// [`StoreError::InvalidBatch`] when a replacement changes the sequence
-    /// number or tenant (nothing is changed then), [`StoreError::Corrupt`]
-    /// for an unreadable row, backend errors.
+    /// number or tenant, or when the stream is compacted (nothing is changed
+    /// then), [`StoreError::Corrupt`] for an unreadable row, backend errors.
     pub async fn erase(
         &self,
         tenant: TenantId,
         rewrite: impl FnMut(&Event) -> Option<Event> + Send + 'static,
     ) -> Result<EraseReport, StoreError> {
+        self.erase_with_snapshots(tenant, rewrite, |_| None).await
+    }
+
+    /// As [`SqliteEventStore::erase`], but each of the tenant's snapshots is
+    /// passed to `scrub_snapshot`, which returns its scrubbed replacement
+    /// (same tenant and sequence number; e.g. its state run through
+    /// `ErasurePlan::scrub_state`) or `None` to delete it. A snapshot that
+    /// covers the compacted point of a compacted stream cannot be deleted
+    /// (the history it holds exists nowhere else): the call fails and
+    /// changes nothing.
+    ///
+    /// # Errors
+    /// As [`SqliteEventStore::erase`]; [`StoreError::InvalidBatch`] also
+    /// when a replacement snapshot changes its tenant or sequence number,
+    /// or when no snapshot covering the compacted point would be left.
+    pub async fn erase_with_snapshots(
+        &self,
+        tenant: TenantId,
+        rewrite: impl FnMut(&Event) -> Option<Event> + Send + 'static,
+        scrub_snapshot: impl FnMut(&Snapshot) -> Option<Snapshot> + Send + 'static,
+    ) -> Result<EraseReport, StoreError> {
         let (answer, reply) = oneshot();
         self.writer.send(WriteJob::Erase {
             tenant,
             rewrite: Box::new(rewrite),
+            snapshots: Box::new(scrub_snapshot),
             answer,
         })?;
         reply.await.unwrap_or_else(|| Err(stopped()))
@@ -386,6 +445,27 @@ impl EventStore for SqliteEventStore {
         let (answer, reply) = oneshot();
         self.reader
             .send(ReadJob::LatestSnapshot { tenant, answer })?;
+        reply.await.unwrap_or_else(|| Err(stopped()))
+    }
+
+    async fn compacted_through(&self, tenant: TenantId) -> Result<u64, StoreError> {
+        let (answer, reply) = oneshot();
+        self.reader
+            .send(ReadJob::CompactedThrough { tenant, answer })?;
+        reply.await.unwrap_or_else(|| Err(stopped()))
+    }
+
+    async fn compact(
+        &self,
+        tenant: TenantId,
+        through_seq: u64,
+    ) -> Result<CompactReport, StoreError> {
+        let (answer, reply) = oneshot();
+        self.writer.send(WriteJob::Compact {
+            tenant,
+            through_seq,
+            answer,
+        })?;
         reply.await.unwrap_or_else(|| Err(stopped()))
     }
 }
@@ -480,8 +560,14 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<WriteJob>, max_group: 
                 WriteJob::Erase {
                     tenant,
                     rewrite,
+                    snapshots,
                     answer,
-                } => answer.send(erase(&mut conn, tenant, rewrite)),
+                } => answer.send(erase(&mut conn, tenant, rewrite, snapshots)),
+                WriteJob::Compact {
+                    tenant,
+                    through_seq,
+                    answer,
+                } => answer.send(compact(&mut conn, tenant, through_seq)),
                 WriteJob::Append { .. } => {}
             }
         }
@@ -511,9 +597,7 @@ fn commit_group(conn: &mut Connection, appends: Vec<PendingAppend>) {
                     "SELECT first_seq, last_seq FROM batches WHERE tenant = ?1 AND key = ?2",
                 )
                 .map_err(map_err)?;
-            let mut max_seq = tx
-                .prepare_cached("SELECT MAX(seq) FROM events WHERE tenant = ?1")
-                .map_err(map_err)?;
+            let mut max_seq = tx.prepare_cached(STREAM_END).map_err(map_err)?;
             let mut insert_event = tx
                 .prepare_cached("INSERT INTO events (tenant, seq, json) VALUES (?1, ?2, ?3)")
                 .map_err(map_err)?;
@@ -541,10 +625,10 @@ fn commit_group(conn: &mut Connection, appends: Vec<PendingAppend>) {
                 let actual = match last_seqs.get(tenant) {
                     Some(seq) => *seq,
                     None => {
-                        let max: Option<i64> = max_seq
+                        let end: i64 = max_seq
                             .query_row(params![key], |row| row.get(0))
                             .map_err(map_err)?;
-                        max.unwrap_or(0) as u64
+                        end as u64
                     }
                 };
                 last_seqs.insert(*tenant, actual);
@@ -621,14 +705,7 @@ fn save_snapshot(conn: &mut Connection, snapshot: &Snapshot) -> Result<(), Store
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(map_err)?;
     let key = tenant_key(snapshot.tenant);
-    let last: Option<i64> = tx
-        .query_row(
-            "SELECT MAX(seq) FROM events WHERE tenant = ?1",
-            params![key],
-            |row| row.get(0),
-        )
-        .map_err(map_err)?;
-    let last = last.unwrap_or(0) as u64;
+    let last = stream_end(&tx, key)?;
     if snapshot.seq > last {
         return Err(StoreError::InvalidBatch(format!(
             "snapshot at seq {} is past the stream end {last}",
@@ -653,6 +730,7 @@ fn erase(
     conn: &mut Connection,
     tenant: TenantId,
     mut rewrite: EraseFn,
+    mut scrub_snapshot: SnapshotFn,
 ) -> Result<EraseReport, StoreError> {
     let key = tenant_key(tenant);
     let mut report = EraseReport::default();
@@ -680,15 +758,160 @@ fn erase(
                 report.events_rewritten += 1;
             }
         }
-        report.snapshots_deleted = tx
-            .execute("DELETE FROM snapshots WHERE tenant = ?1", params![key])
-            .map_err(map_err)? as u64;
+        let seqs: Vec<i64> = tx
+            .prepare("SELECT seq FROM snapshots WHERE tenant = ?1 ORDER BY seq")
+            .and_then(|mut statement| {
+                statement
+                    .query_map(params![key], |row| row.get(0))?
+                    .collect::<Result<Vec<i64>, _>>()
+            })
+            .map_err(map_err)?;
+        let mut covered = false;
+        let compacted = compacted_through(&tx, key)?;
+        for seq in seqs {
+            let snapshot = snapshot_at(&tx, tenant, seq)?;
+            match scrub_snapshot(&snapshot) {
+                Some(scrubbed) => {
+                    if scrubbed.seq != snapshot.seq || scrubbed.tenant != tenant {
+                        return Err(StoreError::InvalidBatch(format!(
+                            "the replacement of the snapshot at {seq} changes its seq or tenant"
+                        )));
+                    }
+                    tx.execute(
+                        "UPDATE snapshots SET schema = ?3, taken_at = ?4, state = ?5 WHERE tenant = ?1 AND seq = ?2",
+                        params![key, seq, scrubbed.schema, scrubbed.taken_at.to_rfc3339(), scrubbed.state],
+                    )
+                    .map_err(map_err)?;
+                    report.snapshots_rewritten += 1;
+                    covered |= scrubbed.seq >= compacted;
+                }
+                None => {
+                    tx.execute(
+                        "DELETE FROM snapshots WHERE tenant = ?1 AND seq = ?2",
+                        params![key, seq],
+                    )
+                    .map_err(map_err)?;
+                    report.snapshots_deleted += 1;
+                }
+            }
+        }
+        if compacted > 0 && !covered {
+            return Err(StoreError::InvalidBatch(format!(
+                "the stream is compacted through {compacted}: erasure must keep (scrubbed) a snapshot covering it"
+            )));
+        }
         tx.commit().map_err(map_err)?;
     }
     // Old row versions may live on in the WAL and in free pages: fold the
     // WAL in, empty it, and rebuild the file.
     conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")
         .map_err(map_err)?;
+    Ok(report)
+}
+
+/// The stream's last sequence number: its last row, or the compacted point
+/// when every event was compacted away.
+const STREAM_END: &str = "SELECT MAX(
+    COALESCE((SELECT MAX(seq) FROM events WHERE tenant = ?1), 0),
+    COALESCE((SELECT through_seq FROM compactions WHERE tenant = ?1), 0))";
+
+fn stream_end(conn: &Connection, key: [u8; 16]) -> Result<u64, StoreError> {
+    conn.prepare_cached(STREAM_END)
+        .and_then(|mut statement| statement.query_row(params![key], |row| row.get::<_, i64>(0)))
+        .map(|end| end as u64)
+        .map_err(map_err)
+}
+
+fn compacted_through(conn: &Connection, key: [u8; 16]) -> Result<u64, StoreError> {
+    conn.prepare_cached("SELECT through_seq FROM compactions WHERE tenant = ?1")
+        .and_then(|mut statement| {
+            statement
+                .query_row(params![key], |row| row.get::<_, i64>(0))
+                .optional()
+        })
+        .map(|through| through.map_or(0, |t| t as u64))
+        .map_err(map_err)
+}
+
+fn compact(
+    conn: &mut Connection,
+    tenant: TenantId,
+    through_seq: u64,
+) -> Result<CompactReport, StoreError> {
+    let key = tenant_key(tenant);
+    let through = to_i64(through_seq)?;
+    // Zero the deleted cells and freed pages instead of leaving them readable.
+    conn.execute_batch("PRAGMA secure_delete = ON;")
+        .map_err(map_err)?;
+    let result = (|| {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(map_err)?;
+        let end = stream_end(&tx, key)?;
+        if through_seq > end {
+            return Err(StoreError::InvalidBatch(format!(
+                "cannot compact through seq {through_seq}: the stream ends at {end}"
+            )));
+        }
+        let current = compacted_through(&tx, key)?;
+        if through_seq <= current {
+            return Ok(CompactReport {
+                compacted_through: current,
+                ..CompactReport::default()
+            });
+        }
+        let covered: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM snapshots WHERE tenant = ?1 AND seq >= ?2",
+                params![key, through],
+                |row| row.get(0),
+            )
+            .map_err(map_err)?;
+        if covered == 0 {
+            return Err(StoreError::SnapshotRequired { through_seq });
+        }
+        let events_removed = tx
+            .execute(
+                "DELETE FROM events WHERE tenant = ?1 AND seq <= ?2",
+                params![key, through],
+            )
+            .map_err(map_err)? as u64;
+        let snapshots_removed = tx
+            .execute(
+                "DELETE FROM snapshots WHERE tenant = ?1 AND seq < ?2",
+                params![key, through],
+            )
+            .map_err(map_err)? as u64;
+        tx.execute(
+            "DELETE FROM batches WHERE tenant = ?1 AND last_seq <= ?2",
+            params![key, through],
+        )
+        .map_err(map_err)?;
+        tx.execute(
+            "INSERT OR REPLACE INTO compactions (tenant, through_seq) VALUES (?1, ?2)",
+            params![key, through],
+        )
+        .map_err(map_err)?;
+        tx.commit().map_err(map_err)?;
+        Ok(CompactReport {
+            compacted_through: through_seq,
+            events_removed,
+            snapshots_removed,
+        })
+    })();
+    let reset = conn.execute_batch("PRAGMA secure_delete = OFF;");
+    let report = result?;
+    reset.map_err(map_err)?;
+    if report.events_removed > 0 || report.snapshots_removed > 0 {
+        // Old copies of removed rows may sit in the WAL and in the unused
+        // space of pages that split while the log grew (secure_delete only
+        // covers the delete itself): fold the WAL in, rebuild the file and
+        // empty the WAL again.
+        conn.execute_batch(
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )
+        .map_err(map_err)?;
+    }
     Ok(report)
 }
 
@@ -757,11 +980,20 @@ fn read_from(
     limit: usize,
 ) -> Result<Vec<Event>, StoreError> {
     let from_seq = from_seq.max(1);
-    let rows = read_rows(conn, tenant_key(tenant), from_seq, limit)?;
+    let key = tenant_key(tenant);
+    let compacted = compacted_through(conn, key)?;
+    if from_seq <= compacted {
+        return Err(StoreError::Compacted {
+            requested: from_seq,
+            first_retained: compacted + 1,
+        });
+    }
+    let rows = read_rows(conn, key, from_seq, limit)?;
     let mut events = Vec::with_capacity(rows.len());
     let mut expected = from_seq;
     for (seq, json) in rows {
-        // Streams start at 1 without gaps: a missing row is corruption too.
+        // Streams start at 1 (or after the compacted point) without gaps: a
+        // missing row is corruption too.
         if seq != expected {
             return Err(StoreError::Corrupt {
                 seq: expected,
@@ -784,15 +1016,10 @@ fn reader_loop(conn: Connection, jobs: mpsc::Receiver<ReadJob>) {
                 answer,
             } => answer.send(read_from(&conn, tenant, from_seq, limit)),
             ReadJob::LastSeq { tenant, answer } => {
-                let last = conn
-                    .query_row(
-                        "SELECT MAX(seq) FROM events WHERE tenant = ?1",
-                        params![tenant_key(tenant)],
-                        |row| row.get::<_, Option<i64>>(0),
-                    )
-                    .map(|max| max.unwrap_or(0) as u64)
-                    .map_err(map_err);
-                answer.send(last);
+                answer.send(stream_end(&conn, tenant_key(tenant)));
+            }
+            ReadJob::CompactedThrough { tenant, answer } => {
+                answer.send(compacted_through(&conn, tenant_key(tenant)));
             }
             ReadJob::LatestSnapshot { tenant, answer } => {
                 answer.send(latest_snapshot(&conn, tenant));
@@ -810,9 +1037,25 @@ fn latest_snapshot(conn: &Connection, tenant: TenantId) -> Result<Option<Snapsho
         )
         .optional()
         .map_err(map_err)?;
-    let Some((seq, schema, taken_at, state)) = row else {
-        return Ok(None);
-    };
+    row.map(|row| snapshot_from_row(tenant, row)).transpose()
+}
+
+/// The tenant's snapshot at `seq` (which must exist).
+fn snapshot_at(conn: &Connection, tenant: TenantId, seq: i64) -> Result<Snapshot, StoreError> {
+    let row: (i64, i64, String, Vec<u8>) = conn
+        .query_row(
+            "SELECT seq, schema, taken_at, state FROM snapshots WHERE tenant = ?1 AND seq = ?2",
+            params![tenant_key(tenant), seq],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .map_err(map_err)?;
+    snapshot_from_row(tenant, row)
+}
+
+fn snapshot_from_row(
+    tenant: TenantId,
+    (seq, schema, taken_at, state): (i64, i64, String, Vec<u8>),
+) -> Result<Snapshot, StoreError> {
     let seq = seq as u64;
     let schema = u16::try_from(schema).map_err(|_| StoreError::Corrupt {
         seq,
@@ -824,13 +1067,13 @@ fn latest_snapshot(conn: &Connection, tenant: TenantId) -> Result<Option<Snapsho
             reason: format!("snapshot time {taken_at:?}: {e}"),
         })?
         .with_timezone(&Utc);
-    Ok(Some(Snapshot {
+    Ok(Snapshot {
         tenant,
         seq,
         schema,
         taken_at,
         state,
-    }))
+    })
 }
 
 /// The sending half of a one-shot answer from a worker thread.

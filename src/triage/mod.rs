@@ -30,7 +30,7 @@
 //! | `help_request` | "help", "please", "hoe kan ik", "können Sie", "도와주세요", ... | 1.0 |
 //! | `complaint` | "unacceptable", "schandalig", "最悪", ... | 0.7 |
 //! | `care_topic` | an intent other than complaint and compliment (baggage, refund, ...) | 0.6 |
-//! | `flight_reference` | a flight number such as `KL1234` or `KL 1234` | 0.6 |
+//! | `flight_reference` | a flight number such as `KL1234` or `KL 1234` | 0.5 |
 //! | `booking_reference` | a booking code or ticket number (from the PII detector) | 0.6 |
 //! | `addresses_brand` | a configured brand handle such as `@KLM` | 0.4 |
 //! | `mentions_brand` | a configured brand name such as `KLM` | 0.2 |
@@ -39,6 +39,12 @@
 //! | `media_share` | attachments and no request | 0 (reason only) |
 //! | `praise_only` | a mention with praise and no request | (reason only) |
 //! | `no_request` | a mention with no signal at all | (reason only) |
+//!
+//! The threshold is 1.0, so one request signal (a question, a plea for
+//! help) makes a query on its own, while references need company: a flight
+//! number and the brand handle together (0.9) are what a boarding or
+//! landing post looks like ("Boarding KL1234 to Amsterdam with @KLM") and
+//! stay a mention; with a care topic or a booking code they make a query.
 //!
 //! ```
 //! use caredesk::model::{ChannelKind, ChannelRef, Identity, InboundMessage, Kind, Language, Visibility};
@@ -157,7 +163,7 @@ impl Default for KindWeights {
             help_request: 1.0,
             complaint: 0.7,
             care_topic: 0.6,
-            flight_reference: 0.6,
+            flight_reference: 0.5,
             booking_reference: 0.6,
             addresses_brand: 0.4,
             mentions_brand: 0.2,

@@ -480,3 +480,74 @@ async fn a_new_conversation_is_enriched_from_the_directory_and_notifications_rea
     desk.shutdown().await.unwrap();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_desk_with_retention_compacts_its_log_after_snapshots_and_restarts_with_the_same_statistics(
+) {
+    use caredesk::store::retention::RetentionPolicy;
+    use caredesk::store::StoreError;
+    let store = Arc::new(MemoryEventStore::new());
+    let channel = x_channel();
+    let policy = RetentionPolicy::new(Duration::hours(1));
+    let desk_config = DeskConfig {
+        snapshot_every: 10,
+        retention: Some(policy),
+        ..DeskConfig::default()
+    };
+    let start = |desk_config: DeskConfig| {
+        let store: Arc<dyn EventStore> = store.clone();
+        let channel: Arc<dyn Channel> = channel.clone();
+        let clock = Arc::new(TokioClock::starting_at(at("2026-11-23T10:00:00Z")));
+        Desk::start(config_with_sla, store, vec![channel], clock, desk_config)
+    };
+    let (desk, task) = start(desk_config.clone()).await.unwrap();
+    desk.submit(Input::UpsertAgent(agent(1, &[Language::ENGLISH], 50)))
+        .await
+        .unwrap();
+    for n in 0..6 {
+        question_and_reply(&desk, n).await;
+    }
+    let early = wait_until_sent(&desk).await.last_seq;
+    assert_eq!(
+        store.compacted_through(TENANT).await.unwrap(),
+        0,
+        "nothing is an hour old yet"
+    );
+    tokio::time::advance(std::time::Duration::from_secs(2 * 3600)).await;
+    for n in 6..12 {
+        question_and_reply(&desk, n).await;
+    }
+    let status = wait_until_sent(&desk).await;
+    let compacted = store.compacted_through(TENANT).await.unwrap();
+    assert!(
+        compacted >= early && compacted < status.last_seq,
+        "the first hour's {early} events are compacted after a snapshot, the rest kept: compacted through {compacted} of {}",
+        status.last_seq
+    );
+    assert!(matches!(
+        read_all(&*store, TENANT, 1).await,
+        Err(StoreError::Compacted { .. })
+    ));
+    // On request: two hours later, the second hour's events go too.
+    tokio::time::advance(std::time::Duration::from_secs(2 * 3600)).await;
+    let report = desk.apply_retention(policy).await.unwrap();
+    assert!(
+        report.compacted_through >= status.last_seq,
+        "{report:?} after {status:?}"
+    );
+    let statistics = desk.attainment().await.unwrap();
+    assert_eq!(statistics.overall.count, 12);
+    let last = desk.status().await.unwrap().last_seq;
+    desk.shutdown().await.unwrap();
+    task.await.unwrap().unwrap();
+
+    let (desk, task) = start(desk_config).await.unwrap();
+    assert_eq!(desk.status().await.unwrap().last_seq, last);
+    assert_eq!(
+        desk.attainment().await.unwrap(),
+        statistics,
+        "a restart from the compacted log has the same SLA statistics"
+    );
+    desk.shutdown().await.unwrap();
+    task.await.unwrap().unwrap();
+}

@@ -31,6 +31,8 @@ mod guard;
 mod guard_engine;
 mod language;
 mod purchase_intent;
+#[cfg(all(feature = "sqlite", feature = "runtime"))]
+mod retention;
 mod routing;
 mod routing_engine;
 mod sales;

@@ -397,3 +397,22 @@ fn jsonl_near_duplicates_carry_across_lines() {
         .classify(&third, &TriageContext::default());
     assert!(verdict.near_duplicate, "the two JSON lines fed the window");
 }
+
+#[test]
+fn a_flight_number_and_the_handle_alone_are_a_mention_but_with_a_topic_a_query() {
+    let mut triage = triage();
+    for text in [
+        "Boarding KL1234 to Amsterdam with @KLM",
+        "Aan boord van KL1234 naar Amsterdam met @KLM",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert_eq!(verdict.kind, Kind::Mention, "{text} {verdict:?}");
+    }
+    for text in [
+        "@KLM KL1234 my bag did not arrive",
+        "@KLM KL1234 is cancelled, what now",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
+    }
+}
