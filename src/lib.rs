@@ -94,6 +94,7 @@
 //! | [`sim`] | the workload generator and the simulated desk |
 //! | [`channel`], [`store`] | the IO traits and their memory implementations |
 //! | [`testing`] | a fake-clock harness for users' tests |
+//! | `cluster` | a desk across several nodes on PostgreSQL (feature `postgres`) |
 //! | [`design`], [`changelog`] | the design document and the change log |
 //!
 //! ## Cargo features
@@ -103,7 +104,7 @@
 //! | `whatlang` | yes | language detection in triage with the `whatlang` crate |
 //! | `runtime` | no | the async `Desk` runtime (tokio): ingest, persist, outbox, timers, snapshots |
 //! | `sqlite` | no | `SqliteEventStore` (bundled SQLite, WAL, group commit, erasure) |
-//! | `postgres` | no | PostgreSQL event store and multi-node ownership — reserved |
+//! | `postgres` | no | `PostgresEventStore` (tokio-postgres, deadpool-postgres pool, migrations, tenant-scoped and lease-fenced handles) and `cluster`: a desk across several nodes (leases, inbox with LISTEN/NOTIFY and `SKIP LOCKED`, takeover); implies `runtime` |
 //! | `x`, `meta`, `whatsapp`, `email` | no | channel adapters, one per network — reserved |
 //! | `channels` | no | all channel adapters |
 //! | `webhooks` | no | webhook receiver (axum) — reserved |
@@ -118,6 +119,8 @@
 
 pub mod calendar;
 pub mod channel;
+#[cfg(feature = "postgres")]
+pub mod cluster;
 #[cfg(feature = "runtime")]
 pub mod desk;
 pub mod directory;

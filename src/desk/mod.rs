@@ -167,6 +167,9 @@ enum Command {
     Status {
         answer: oneshot::Sender<DeskStatus>,
     },
+    State {
+        answer: oneshot::Sender<Box<EngineState>>,
+    },
     Shutdown {
         answer: oneshot::Sender<()>,
     },
@@ -184,6 +187,7 @@ impl std::fmt::Debug for Command {
             Command::Ingest { .. } => "Ingest",
             Command::Submit { .. } => "Submit",
             Command::Status { .. } => "Status",
+            Command::State { .. } => "State",
             Command::Shutdown { .. } => "Shutdown",
         })
     }
@@ -236,6 +240,36 @@ impl DeskHandle {
         .await
     }
 
+    /// Records several inbound messages in order and returns once all are
+    /// durable, with one result per message. They are queued together, so
+    /// the desk handles them in one batch and persists them in one append.
+    pub async fn ingest_all(
+        &self,
+        messages: Vec<InboundMessage>,
+    ) -> Vec<Result<IngestReceipt, DeskError>> {
+        let mut replies = Vec::with_capacity(messages.len());
+        for message in messages {
+            let (answer, reply) = oneshot::channel();
+            let sent = self
+                .commands
+                .send(Command::Ingest {
+                    message: Box::new(message),
+                    classification: None,
+                    answer,
+                })
+                .await;
+            replies.push(sent.ok().map(|()| reply));
+        }
+        let mut results = Vec::with_capacity(replies.len());
+        for reply in replies {
+            results.push(match reply {
+                Some(reply) => reply.await.unwrap_or(Err(DeskError::Stopped)),
+                None => Err(DeskError::Stopped),
+            });
+        }
+        results
+    }
+
     /// Hands any other input to the engine (a reply, a status change, an
     /// agent's presence) and returns its events once they are durable.
     ///
@@ -272,6 +306,20 @@ impl DeskHandle {
             .await
             .map_err(|_| DeskError::Stopped)?;
         reply.await.map_err(|_| DeskError::Stopped)
+    }
+
+    /// A copy of the engine's state as it is now (everything persisted):
+    /// to inspect a running desk or compare it with a replay of its log.
+    ///
+    /// # Errors
+    /// [`DeskError::Stopped`].
+    pub async fn engine_state(&self) -> Result<EngineState, DeskError> {
+        let (answer, reply) = oneshot::channel();
+        self.commands
+            .send(Command::State { answer })
+            .await
+            .map_err(|_| DeskError::Stopped)?;
+        reply.await.map(|state| *state).map_err(|_| DeskError::Stopped)
     }
 
     /// Stops the desk gracefully: it accepts nothing more, handles what is
@@ -581,6 +629,9 @@ impl Desk {
                             Command::Status { answer } => {
                                 let _ = answer.send(self.status());
                             }
+                            Command::State { answer } => {
+                                let _ = answer.send(Box::new(self.engine.state().clone()));
+                            }
                             Command::Shutdown { answer } => {
                                 accepting = false;
                                 commands.close();
@@ -599,6 +650,9 @@ impl Desk {
                             match command {
                                 Command::Status { answer } => {
                                     let _ = answer.send(self.status());
+                                }
+                                Command::State { answer } => {
+                                    let _ = answer.send(Box::new(self.engine.state().clone()));
                                 }
                                 Command::Shutdown { answer } => {
                                     let _ = answer.send(());
@@ -688,6 +742,9 @@ impl Desk {
                 }
                 Command::Status { answer } => {
                     let _ = answer.send(self.status());
+                }
+                Command::State { answer } => {
+                    let _ = answer.send(Box::new(self.engine.state().clone()));
                 }
                 Command::Shutdown { answer } => {
                     let _ = answer.send(());
