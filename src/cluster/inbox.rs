@@ -82,7 +82,8 @@ impl Inbox {
         by: &NodeId,
         now: DateTime<Utc>,
     ) -> Result<InboxReceipt, ClusterError> {
-        let json = serde_json::to_string(message).map_err(|e| ClusterError::Encode(e.to_string()))?;
+        let json =
+            serde_json::to_string(message).map_err(|e| ClusterError::Encode(e.to_string()))?;
         let dedup = format!("{}\u{1f}{}", message.channel, message.external_id);
         let client = self.store.client().await?;
         let statement = client
@@ -150,7 +151,10 @@ impl Inbox {
             )
             .await
             .map_err(map_pg)?;
-        let rows = tx.query(&claim, &[&tenant.0, &limit]).await.map_err(map_pg)?;
+        let rows = tx
+            .query(&claim, &[&tenant.0, &limit])
+            .await
+            .map_err(map_pg)?;
         if rows.is_empty() {
             return Ok(Drained::default());
         }
@@ -200,7 +204,10 @@ impl Inbox {
                 *slot = Some(outcome);
             }
         }
-        let outcomes: Vec<String> = outcomes.into_iter().map(Option::unwrap_or_default).collect();
+        let outcomes: Vec<String> = outcomes
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect();
         let mark = tx
             .prepare_cached(
                 "UPDATE caredesk_inbox AS inbox

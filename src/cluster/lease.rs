@@ -440,10 +440,19 @@ mod tests {
             }
             decision
         };
-        assert!(matches!(apply(&a, 0), LeaseDecision::Acquire { epoch: 1, .. }));
+        assert!(matches!(
+            apply(&a, 0),
+            LeaseDecision::Acquire { epoch: 1, .. }
+        ));
         assert!(matches!(apply(&b, 1), LeaseDecision::Wait { .. }));
-        assert!(matches!(apply(&a, 3), LeaseDecision::Renew { epoch: 1, .. }));
-        assert!(matches!(apply(&a, 6), LeaseDecision::Renew { epoch: 1, .. }));
+        assert!(matches!(
+            apply(&a, 3),
+            LeaseDecision::Renew { epoch: 1, .. }
+        ));
+        assert!(matches!(
+            apply(&a, 6),
+            LeaseDecision::Renew { epoch: 1, .. }
+        ));
         // a dies after renewing at 6: its lease runs to 16.
         assert_eq!(
             apply(&b, 15),

@@ -433,7 +433,10 @@ async fn run_tenant(
 ) {
     let tenant = setup.tenant;
     let timing = context.config.lease;
-    let renew_every = timing.renew_every.to_std().unwrap_or(Duration::from_secs(1));
+    let renew_every = timing
+        .renew_every
+        .to_std()
+        .unwrap_or(Duration::from_secs(1));
     let mut owned: Option<Owned> = None;
     loop {
         let now = context.clock.now();

@@ -319,7 +319,10 @@ impl DeskHandle {
             .send(Command::State { answer })
             .await
             .map_err(|_| DeskError::Stopped)?;
-        reply.await.map(|state| *state).map_err(|_| DeskError::Stopped)
+        reply
+            .await
+            .map(|state| *state)
+            .map_err(|_| DeskError::Stopped)
     }
 
     /// Stops the desk gracefully: it accepts nothing more, handles what is

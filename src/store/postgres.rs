@@ -214,7 +214,8 @@ pub(crate) fn map_pg(error: tokio_postgres::Error) -> StoreError {
 }
 
 pub(crate) fn to_i64(value: u64, what: &str) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::InvalidBatch(format!("{what} {value} is too large")))
+    i64::try_from(value)
+        .map_err(|_| StoreError::InvalidBatch(format!("{what} {value} is too large")))
 }
 
 fn from_i64(value: i64, seq: u64) -> Result<u64, StoreError> {
@@ -227,9 +228,7 @@ fn from_i64(value: i64, seq: u64) -> Result<u64, StoreError> {
 fn valid_schema_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
@@ -574,10 +573,7 @@ impl EventStore for PostgresEventStore {
             if event.seq != seq || event.tenant != tenant {
                 return Err(StoreError::Corrupt {
                     seq,
-                    reason: format!(
-                        "row holds event {} of tenant {}",
-                        event.seq, event.tenant
-                    ),
+                    reason: format!("row holds event {} of tenant {}", event.seq, event.tenant),
                 });
             }
             events.push(event);

@@ -1,6 +1,8 @@
 //! caredesk's integration tests: one binary, one module per area.
 
 mod calendar;
+#[cfg(feature = "postgres")]
+mod cluster;
 #[cfg(all(feature = "sqlite", feature = "runtime"))]
 mod crash;
 #[cfg(feature = "runtime")]
@@ -20,6 +22,8 @@ mod sim;
 mod sla;
 mod staffing;
 mod stats;
+#[cfg(feature = "postgres")]
+mod store_postgres;
 #[cfg(feature = "sqlite")]
 mod store_sqlite;
 mod support;
