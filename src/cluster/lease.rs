@@ -182,14 +182,11 @@ impl LeaseTable {
             )
             .await
             .map_err(map_pg)?;
-        Ok(match row {
-            Some(row) => Some(LeaseRecord {
-                owner: NodeId::new(row.get::<_, String>(0)),
-                epoch: u64::try_from(row.get::<_, i64>(1)).unwrap_or(0),
-                expires_at: row.get(2),
-            }),
-            None => None,
-        })
+        Ok(row.map(|row| LeaseRecord {
+            owner: NodeId::new(row.get::<_, String>(0)),
+            epoch: u64::try_from(row.get::<_, i64>(1)).unwrap_or(0),
+            expires_at: row.get(2),
+        }))
     }
 
     /// Takes or renews `tenant`'s lease for `me` at `now`, as [`decide`]

@@ -20,7 +20,7 @@
 //!   and the time from an injected clock. Every change of owner increases the
 //!   lease's epoch; the owner writes through a store handle carrying its
 //!   epoch, and the store refuses writes from an older epoch
-//!   ([`StoreError::Fenced`](crate::store::StoreError::Fenced)), on top of
+//!   ([`StoreError::Fenced`]), on top of
 //!   the expected-sequence check of every append. A node that cannot renew
 //!   in time, or sees another owner, stops its desk at once.
 //! - Work ([`inbox`]): an inbound message can arrive at any node; it is
