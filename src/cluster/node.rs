@@ -23,8 +23,8 @@ use crate::channel::Channel;
 use crate::desk::{Clock, Desk, DeskConfig, DeskError, DeskHandle, DeskStatus};
 use crate::engine::EngineConfig;
 use crate::model::{InboundMessage, TenantId};
-use crate::store::postgres::PostgresEventStore;
-use crate::store::EventStore;
+use crate::store::postgres::{PostgresEventStore, POSTGRES_SCHEMA_VERSION};
+use crate::store::{EventStore, StoreError};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -148,6 +148,31 @@ impl<T> Drop for AbortOnDrop<T> {
 
 /// One node of a desk that runs across several; see the
 /// [module documentation](self).
+///
+/// ```no_run
+/// use caredesk::channel::{Channel, MemoryChannel};
+/// use caredesk::cluster::{Node, NodeConfig, NodeId, TenantSetup};
+/// use caredesk::desk::SystemClock;
+/// use caredesk::engine::EngineConfig;
+/// use caredesk::model::*;
+/// use caredesk::store::postgres::{PostgresEventStore, PostgresOptions};
+/// use std::sync::Arc;
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let x = ChannelRef::new(ChannelKind::X, "@KLM");
+/// let tenant = TenantId::from_uuid(uuid::Uuid::from_u128(1));
+/// let make_config = { let x = x.clone(); move || EngineConfig::new(tenant).with_channel(x.clone(), None) };
+/// let channel: Arc<dyn Channel> = Arc::new(MemoryChannel::new(x.clone()));
+/// let store = PostgresEventStore::connect("postgres://postgres@127.0.0.1:5432/test",
+///     PostgresOptions::default()).await?;
+/// let node = Node::start(store, Arc::new(SystemClock), NodeConfig::new(NodeId::new("node-1")),
+///     vec![TenantSetup::new(make_config, vec![channel])]).await?;
+/// // A webhook handler on any node:
+/// let message = InboundMessage::new(x, "1861", Identity::new(ChannelKind::X, "@anna"),
+///     Visibility::Public, "@KLM where is my bag?", chrono::Utc::now());
+/// node.receive(tenant, &message).await?;
+/// node.shutdown().await;
+/// # Ok(()) }
+/// ```
 pub struct Node {
     id: NodeId,
     inbox: Inbox,
@@ -183,14 +208,21 @@ impl Node {
     /// time for leases and desks.
     ///
     /// # Errors
-    /// None today beyond what later versions may check; the database is
-    /// reached from the node's tasks, which retry.
+    /// [`ClusterError::Store`] when the database cannot be reached or lacks
+    /// this crate's migrations. Later failures are retried by the node's
+    /// tasks.
     pub async fn start(
         store: PostgresEventStore,
         clock: Arc<dyn Clock>,
         config: NodeConfig,
         tenants: Vec<TenantSetup>,
     ) -> Result<Node, ClusterError> {
+        let version = store.schema_version().await?;
+        if version < POSTGRES_SCHEMA_VERSION {
+            return Err(ClusterError::Store(StoreError::Backend(format!(
+                "the database is at schema {version}, the cluster needs {POSTGRES_SCHEMA_VERSION}: run PostgresEventStore::migrate"
+            ))));
+        }
         let inbox = Inbox::new(&store);
         let owned: OwnershipMap = Arc::default();
         let wakers: BTreeMap<TenantId, Arc<Notify>> = tenants
@@ -448,7 +480,7 @@ async fn run_tenant(
         )
         .await
         .unwrap_or_else(|_| {
-            Err(ClusterError::Store(crate::store::StoreError::Backend(
+            Err(ClusterError::Store(StoreError::Backend(
                 "lease renewal timed out".into(),
             )))
         });
