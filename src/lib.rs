@@ -95,6 +95,7 @@
 //! | [`channel`], [`store`] | the IO traits, their memory implementations, the network adapters and stores behind features |
 //! | `webhooks` | the webhook receiver (feature `webhooks`) |
 //! | [`testing`] | a fake-clock harness for users' tests |
+//! | `cluster` | a desk across several nodes on PostgreSQL (feature `postgres`) |
 //! | [`design`], [`changelog`] | the design document and the change log |
 //!
 //! ## Cargo features
@@ -104,7 +105,7 @@
 //! | `whatlang` | yes | language detection in triage with the `whatlang` crate |
 //! | `runtime` | no | the async `Desk` runtime (tokio): ingest, persist, outbox, timers, snapshots, retention |
 //! | `sqlite` | no | `SqliteEventStore` (bundled SQLite, WAL, group commit, erasure, compaction) |
-//! | `postgres` | no | PostgreSQL event store and multi-node ownership — reserved |
+//! | `postgres` | no | `PostgresEventStore` (tokio-postgres, deadpool-postgres pool, migrations, tenant-scoped and lease-fenced handles) and `cluster`: a desk across several nodes (leases, inbox with LISTEN/NOTIFY and `SKIP LOCKED`, takeover); implies `runtime` |
 //! | `x` | no | X adapter: Account Activity webhooks and CRC, replies and DMs (reqwest, rustls) |
 //! | `meta` | no | Facebook Page and Instagram adapter: feed, mentions, messages; Graph API replies |
 //! | `whatsapp` | no | WhatsApp Cloud API adapter: messages, statuses, the 24-hour window |
@@ -122,6 +123,8 @@
 
 pub mod calendar;
 pub mod channel;
+#[cfg(feature = "postgres")]
+pub mod cluster;
 #[cfg(feature = "runtime")]
 pub mod desk;
 pub mod directory;

@@ -222,6 +222,9 @@ enum Command {
     Status {
         answer: oneshot::Sender<DeskStatus>,
     },
+    State {
+        answer: oneshot::Sender<Box<EngineState>>,
+    },
     Shutdown {
         answer: oneshot::Sender<()>,
     },
@@ -246,6 +249,7 @@ impl std::fmt::Debug for Command {
             Command::Ingest { .. } => "Ingest",
             Command::Submit { .. } => "Submit",
             Command::Status { .. } => "Status",
+            Command::State { .. } => "State",
             Command::Shutdown { .. } => "Shutdown",
             Command::Compact { .. } => "Compact",
             Command::Attainment { .. } => "Attainment",
@@ -298,6 +302,36 @@ impl DeskHandle {
         )
         .instrument(span)
         .await
+    }
+
+    /// Records several inbound messages in order and returns once all are
+    /// durable, with one result per message. They are queued together, so
+    /// the desk handles them in one batch and persists them in one append.
+    pub async fn ingest_all(
+        &self,
+        messages: Vec<InboundMessage>,
+    ) -> Vec<Result<IngestReceipt, DeskError>> {
+        let mut replies = Vec::with_capacity(messages.len());
+        for message in messages {
+            let (answer, reply) = oneshot::channel();
+            let sent = self
+                .commands
+                .send(Command::Ingest {
+                    message: Box::new(message),
+                    classification: None,
+                    answer,
+                })
+                .await;
+            replies.push(sent.ok().map(|()| reply));
+        }
+        let mut results = Vec::with_capacity(replies.len());
+        for reply in replies {
+            results.push(match reply {
+                Some(reply) => reply.await.unwrap_or(Err(DeskError::Stopped)),
+                None => Err(DeskError::Stopped),
+            });
+        }
+        results
     }
 
     /// Hands any other input to the engine (a reply, a status change, an
@@ -366,6 +400,23 @@ impl DeskHandle {
             .await
             .map_err(|_| DeskError::Stopped)?;
         reply.await.map_err(|_| DeskError::Stopped)
+    }
+
+    /// A copy of the engine's state as it is now (everything persisted):
+    /// to inspect a running desk or compare it with a replay of its log.
+    ///
+    /// # Errors
+    /// [`DeskError::Stopped`].
+    pub async fn engine_state(&self) -> Result<EngineState, DeskError> {
+        let (answer, reply) = oneshot::channel();
+        self.commands
+            .send(Command::State { answer })
+            .await
+            .map_err(|_| DeskError::Stopped)?;
+        reply
+            .await
+            .map(|state| *state)
+            .map_err(|_| DeskError::Stopped)
     }
 
     /// Stops the desk gracefully: it accepts nothing more, handles what is
@@ -705,6 +756,9 @@ impl Desk {
                             Command::Attainment { answer } => {
                                 let _ = answer.send(self.attainment.report());
                             }
+                            Command::State { answer } => {
+                                let _ = answer.send(Box::new(self.engine.state().clone()));
+                            }
                             Command::Shutdown { answer } => {
                                 accepting = false;
                                 commands.close();
@@ -723,6 +777,9 @@ impl Desk {
                             match command {
                                 Command::Status { answer } => {
                                     let _ = answer.send(self.status());
+                                }
+                                Command::State { answer } => {
+                                    let _ = answer.send(Box::new(self.engine.state().clone()));
                                 }
                                 Command::Shutdown { answer } => {
                                     let _ = answer.send(());
@@ -815,6 +872,9 @@ impl Desk {
                 }
                 Command::Status { answer } => {
                     let _ = answer.send(self.status());
+                }
+                Command::State { answer } => {
+                    let _ = answer.send(Box::new(self.engine.state().clone()));
                 }
                 Command::Shutdown { answer } => {
                     let _ = answer.send(());

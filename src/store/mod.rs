@@ -6,8 +6,8 @@
 //! number it believes is last; a mismatch is [`StoreError::Conflict`], which
 //! is also how a stale writer is fenced off), and is idempotent per batch (a
 //! repeated [`IdempotencyKey`] returns the original outcome and writes
-//! nothing). SQLite and PostgreSQL stores arrive behind features; every store
-//! must pass [`conformance::run`].
+//! nothing). SQLite (feature `sqlite`) and PostgreSQL (feature `postgres`)
+//! stores live behind features; every store must pass [`conformance::run`].
 //!
 //! Retention: [`EventStore::compact`] removes a stream's oldest events once a
 //! snapshot covers them (see [`retention`] for choosing how far by age). The
@@ -19,6 +19,8 @@
 //! the compacted point) and replays the tail.
 
 pub mod conformance;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod retention;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -117,6 +119,26 @@ pub enum StoreError {
     /// The disk is full: nothing was written. Free space and retry.
     #[error("disk full")]
     DiskFull,
+    /// The writer's lease epoch is not the tenant's current one: another
+    /// node has taken the tenant over (or the writer never held the lease).
+    /// Nothing was written. Stop writing for this tenant; its new owner
+    /// carries on. (Stores without leases never return it.)
+    #[error("fenced off: the writer holds lease epoch {epoch}, the tenant's lease is at epoch {current}")]
+    Fenced {
+        /// The epoch the writer holds (0: none).
+        epoch: u64,
+        /// The lease's current epoch (0: no lease).
+        current: u64,
+    },
+    /// The store handle is scoped to one tenant and was asked to read or
+    /// write another's stream. Nothing was read or written: a caller bug.
+    #[error("this store handle is scoped to tenant {scope}, not {tenant}")]
+    OtherTenant {
+        /// The tenant the handle serves.
+        scope: TenantId,
+        /// The tenant asked for.
+        tenant: TenantId,
+    },
     /// Any other backend failure (IO, connection); usually worth a retry.
     #[error("store backend: {0}")]
     Backend(String),

@@ -10,6 +10,8 @@ mod channel_meta;
 mod channel_whatsapp;
 #[cfg(feature = "x")]
 mod channel_x;
+#[cfg(feature = "postgres")]
+mod cluster;
 #[cfg(all(feature = "sqlite", feature = "runtime"))]
 mod crash;
 #[cfg(feature = "runtime")]
@@ -41,6 +43,8 @@ mod sim;
 mod sla;
 mod staffing;
 mod stats;
+#[cfg(feature = "postgres")]
+mod store_postgres;
 #[cfg(feature = "sqlite")]
 mod store_sqlite;
 mod support;
