@@ -5,6 +5,8 @@
 //! `Language` only holds two-letter codes).
 
 mod agent;
+#[cfg(feature = "arbitrary")]
+pub mod fuzz;
 mod channel;
 mod classification;
 mod conversation;

@@ -11,9 +11,12 @@ mod engine_replay;
 mod escalation;
 mod escalation_engine;
 mod events;
+#[cfg(feature = "runtime")]
+mod fault_sim;
 mod guard;
 mod guard_engine;
 mod language;
+mod malformed;
 mod routing;
 mod sentiment;
 mod sim;
