@@ -246,7 +246,8 @@ pub fn check_invariants(
             });
         }
     }
-    let replayed = Engine::replay(make_config(), log.iter().cloned()).map_err(ReplayMismatch::from)?;
+    let replayed =
+        Engine::replay(make_config(), log.iter().cloned()).map_err(ReplayMismatch::from)?;
     if replayed.state() != engine.state() {
         return Err(ReplayMismatch::Differs.into());
     }

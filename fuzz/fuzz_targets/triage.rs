@@ -11,8 +11,12 @@ fn triage() -> &'static Mutex<Triage> {
     static TRIAGE: OnceLock<Mutex<Triage>> = OnceLock::new();
     TRIAGE.get_or_init(|| {
         Mutex::new(
-            Triage::new(TriageSettings::default().with_brand_handle("@KLM").with_brand_name("KLM"))
-                .expect("default triage settings are valid"),
+            Triage::new(
+                TriageSettings::default()
+                    .with_brand_handle("@KLM")
+                    .with_brand_name("KLM"),
+            )
+            .expect("default triage settings are valid"),
         )
     })
 }
@@ -27,14 +31,21 @@ fuzz_target!(|input: (bool, &str)| {
         ChannelRef::new(ChannelKind::X, "@KLM"),
         "1",
         Identity::new(ChannelKind::X, "@fuzz"),
-        if private { Visibility::Private } else { Visibility::Public },
+        if private {
+            Visibility::Private
+        } else {
+            Visibility::Public
+        },
         text,
         caredesk_fuzz::start(),
     );
     let mut triage = triage().lock().unwrap_or_else(|p| p.into_inner());
     let verdict = triage.classify(&message, &TriageContext::default());
     for finding in &verdict.pii {
-        assert!(finding.start < finding.end && finding.end <= text.len(), "{finding:?}");
+        assert!(
+            finding.start < finding.end && finding.end <= text.len(),
+            "{finding:?}"
+        );
         assert!(
             text.is_char_boundary(finding.start) && text.is_char_boundary(finding.end),
             "{finding:?} splits a char"

@@ -134,22 +134,36 @@ fn rules() -> EscalationRules {
     .expect("fixed, valid rules")
 }
 
+/// The parts of a configuration that are costly to build, built once.
+struct Parts {
+    policies: SlaPolicies,
+    rules: EscalationRules,
+    guard: Guard,
+}
+
+fn parts() -> &'static Parts {
+    static PARTS: std::sync::OnceLock<Parts> = std::sync::OnceLock::new();
+    PARTS.get_or_init(|| Parts {
+        policies: policies(),
+        rules: rules(),
+        guard: Guard::new(GuardSettings::default()).expect("default guard settings are valid"),
+    })
+}
+
 /// The engine configuration for a script's `setup` bits.
 pub fn config(setup: u8) -> EngineConfig {
+    let parts = parts();
     let mut config = EngineConfig::new(TENANT)
         .with_channel(x(), Some(Language::ENGLISH))
         .with_channel(whatsapp(), None);
     if setup & 1 != 0 {
-        config = config.with_sla(policies());
+        config = config.with_sla(parts.policies.clone());
     }
     if setup & 2 != 0 {
-        config = config.with_escalation(rules());
+        config = config.with_escalation(parts.rules.clone());
     }
     if setup & 4 != 0 {
-        config = config.with_guard(
-            Guard::new(GuardSettings::default()).expect("default guard settings are valid"),
-            ApprovalPolicy::default(),
-        );
+        config = config.with_guard(parts.guard.clone(), ApprovalPolicy::default());
     }
     if setup & 8 != 0 {
         config = config
@@ -298,7 +312,7 @@ pub struct Run {
 
 /// The time a script starts at.
 pub fn start() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_795_424_400, 0).expect("2026-11-23T08:00:00Z is in range")
+    DateTime::from_timestamp(1_795_420_800, 0).expect("2026-11-23T08:00:00Z is in range")
 }
 
 /// Runs a script. Panics if the engine panics or a refused input changed

@@ -5,12 +5,12 @@
 //! `Language` only holds two-letter codes).
 
 mod agent;
-#[cfg(feature = "arbitrary")]
-pub mod fuzz;
 mod channel;
 mod classification;
 mod conversation;
 mod customer;
+#[cfg(feature = "arbitrary")]
+pub mod fuzz;
 mod ids;
 mod language;
 mod message;

@@ -130,7 +130,8 @@ impl Plan {
             plan.disk_full = Some((secs(from), secs(from + 60 + rng.below(1800))));
         }
         for _ in 0..rng.below(4) {
-            plan.crashes.push(Duration::from_millis(rng.below(horizon * 1000)));
+            plan.crashes
+                .push(Duration::from_millis(rng.below(horizon * 1000)));
         }
         plan.crashes.sort();
         for _ in 0..rng.below(3) {
@@ -193,7 +194,9 @@ struct SimClock {
 impl Clock for SimClock {
     fn now(&self) -> DateTime<Utc> {
         let elapsed = Instant::now().saturating_duration_since(self.started);
-        self.origin + chrono::Duration::from_std(elapsed).unwrap_or_default() + *lock(&self.offset)
+        self.origin
+            + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::zero())
+            + *lock(&self.offset)
     }
 }
 
@@ -279,9 +282,7 @@ impl EventStore for FaultyStore {
         tokio::time::sleep(after).await;
         if matches!(fault, AppendFault::AckLost) && result.is_ok() {
             *lock(&self.faults) += 1;
-            return Err(StoreError::Backend(
-                "injected: timeout after commit".into(),
-            ));
+            return Err(StoreError::Backend("injected: timeout after commit".into()));
         }
         result
     }
@@ -432,7 +433,7 @@ impl Channel for Network {
             }
             return Err(ChannelError::Transient("sender crashed".into()));
         }
-        let fail = |error: ChannelError| {
+        let fail = |error: ChannelError| -> Result<DeliveryReceipt, ChannelError> {
             lock(&self.state).faults += 1;
             Err(error)
         };
@@ -446,9 +447,7 @@ impl Channel for Network {
             SendFault::RateLimited(reset) => fail(ChannelError::RateLimited {
                 retry_at: Some(self.clock.now() + chrono::Duration::seconds(reset)),
             }),
-            SendFault::Forbidden => fail(ChannelError::Forbidden(
-                "injected: token revoked".into(),
-            )),
+            SendFault::Forbidden => fail(ChannelError::Forbidden("injected: token revoked".into())),
         }
     }
 }
@@ -627,7 +626,9 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
             )
         }
     };
-    let (desk, mut task) = start_desk().await.expect("the desk starts on an empty store");
+    let (desk, mut task) = start_desk()
+        .await
+        .expect("the desk starts on an empty store");
     let (handles_tx, handles) = watch::channel(Some(desk));
 
     // The agent comes online at the start.
@@ -673,9 +674,10 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
                 }
             }
             let Some(conversation) = receipt.conversation else {
-                lock(&observed)
-                    .violations
-                    .push(format!("{} acknowledged without a conversation", first.external_id));
+                lock(&observed).violations.push(format!(
+                    "{} acknowledged without a conversation",
+                    first.external_id
+                ));
                 return;
             };
             let follow_up = customer.follow_up.map(|after| {
@@ -735,7 +737,9 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
         network.crash();
         crashes += 1;
         tokio::time::sleep(Duration::from_millis(100 + rng.below(30_000))).await;
-        let (desk, restarted) = start_desk().await.expect("the desk restarts from the store");
+        let (desk, restarted) = start_desk()
+            .await
+            .expect("the desk restarts from the store");
         task = restarted;
         handles_tx.send_replace(Some(desk));
     }
@@ -770,24 +774,28 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
     handles_tx.send_replace(None);
     let final_status = task.await.expect("the desk task ends").expect("cleanly");
 
+    let violations = std::mem::take(&mut lock(&observed).violations);
+    let (send_faults, absorbed) = {
+        let state = lock(&network.state);
+        (state.faults, state.absorbed)
+    };
+    let store_faults = *lock(&store.faults);
+    let acked_count = lock(&acked).len();
     let mut outcome = Outcome {
-        violations: std::mem::take(&mut lock(&observed).violations),
+        violations,
         sla: BTreeSet::new(),
         events: 0,
-        acked: lock(&acked).len(),
+        acked: acked_count,
         crashes,
-        store_faults: *lock(&store.faults),
-        send_faults: lock(&network.state).faults,
-        absorbed: lock(&network.state).absorbed,
+        store_faults,
+        send_faults,
+        absorbed,
     };
     let events = read_all(&*memory, TENANT, 1).await.expect("the log reads");
     outcome.events = events.len();
-    check_log(
-        &events,
-        &lock(&acked),
-        &lock(&network.state).delivered,
-        &mut outcome,
-    );
+    let acked = lock(&acked).clone();
+    let delivered = lock(&network.state).delivered.clone();
+    check_log(&events, &acked, &delivered, &mut outcome);
     // The final snapshot equals a replay from scratch.
     match memory.load_latest_snapshot(TENANT).await {
         Ok(Some(snapshot)) if snapshot.seq == final_status.last_seq => {
@@ -801,9 +809,10 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
                 Err(error) => outcome.violations.push(format!("replay failed: {error}")),
             }
             if !saved.outbox.is_empty() {
-                outcome
-                    .violations
-                    .push(format!("{} sends still owed at the end", saved.outbox.len()));
+                outcome.violations.push(format!(
+                    "{} sends still owed at the end",
+                    saved.outbox.len()
+                ));
             }
         }
         other => outcome.violations.push(format!(
@@ -1012,7 +1021,19 @@ fn the_same_seed_replays_the_same_run() {
     let b = run_seed(seed, &plan);
     assert_eq!(a.sla, b.sla);
     assert_eq!(
-        (a.events, a.crashes, a.store_faults, a.send_faults, a.absorbed),
-        (b.events, b.crashes, b.store_faults, b.send_faults, b.absorbed)
+        (
+            a.events,
+            a.crashes,
+            a.store_faults,
+            a.send_faults,
+            a.absorbed
+        ),
+        (
+            b.events,
+            b.crashes,
+            b.store_faults,
+            b.send_faults,
+            b.absorbed
+        )
     );
 }
