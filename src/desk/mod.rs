@@ -27,8 +27,10 @@
 //!    replays only the tail.
 //!
 //! If an append fails, the engine has moved ahead of the store: the desk
-//! rebuilds it from the store (so memory never holds what disk does not)
-//! and answers the callers of that batch with the error.
+//! rebuilds it from the store (so memory never holds what disk does not),
+//! answers the callers of that batch with the error, and pauses before its
+//! next step (50 ms, doubling with each failure in a row up to 5 s, with
+//! seeded jitter), so an outage is not met with a hot loop of rebuilds.
 //!
 //! Observability: `tracing` spans `desk.ingest`, `desk.persist` and
 //! `desk.send`, and `metrics` counters `caredesk_inbound_total`,
@@ -350,6 +352,11 @@ pub struct Desk {
     config: DeskConfig,
     outbox: Outbox,
     backoff: Backoff,
+    /// Pauses the desk after failed appends (50 ms doubling to 5 s), so a
+    /// store outage is not met with a hot loop of rebuilds and re-sends.
+    store_backoff: Backoff,
+    /// Appends failed in a row.
+    append_failures: u32,
     last_snapshot: u64,
     results_tx: mpsc::Sender<SendResult>,
     results_rx: mpsc::Receiver<SendResult>,
@@ -492,6 +499,12 @@ impl Desk {
             buckets,
             clock,
             backoff: Backoff::new(config.retry),
+            store_backoff: Backoff::new(RetryPolicy {
+                initial: Duration::from_millis(50),
+                max: Duration::from_secs(5),
+                seed: config.retry.seed ^ 0x5702E,
+            }),
+            append_failures: 0,
             config,
             outbox,
             last_snapshot,
@@ -737,6 +750,7 @@ impl Desk {
                 .await
             {
                 Ok(_) => {
+                    self.append_failures = 0;
                     metrics::counter!("caredesk_events_persisted_total")
                         .increment(events_ref.len() as u64);
                     self.outbox.observe(&events_ref);
@@ -767,6 +781,7 @@ impl Desk {
                 }
                 Err(error) => {
                     tracing::error!(%error, first, last, "append failed; rebuilding the engine from the store");
+                    self.append_failures = self.append_failures.saturating_add(1);
                     let (engine, outbox, snapshot) = load(&*self.make_config, &*self.store).await?;
                     self.engine = engine;
                     // Keep what is in flight marked as such.
@@ -795,6 +810,10 @@ impl Desk {
                             Waiting::Internal => {}
                         }
                     }
+                    // Without a pause, due timers and the sends whose
+                    // reports were lost would retry at once, and fail again.
+                    let pause = self.store_backoff.delay(self.append_failures);
+                    tokio::time::sleep(pause).await;
                     return Ok(());
                 }
             }

