@@ -261,7 +261,8 @@ pub fn check_invariants(
                 conversation,
                 ..
             } => {
-                if received.insert(*message, *conversation).is_some() {
+                let first_time = received.insert(*message, *conversation).is_none();
+                if !first_time {
                     return Err(InvariantViolation::AcceptedTwice(*message));
                 }
             }
