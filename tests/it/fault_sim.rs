@@ -861,7 +861,8 @@ fn check_log(
                 outbound,
                 external_id,
             } => {
-                if succeeded.insert(*outbound, external_id.clone()).is_some() {
+                let first_time = succeeded.insert(*outbound, external_id.clone()).is_none();
+                if !first_time {
                     violations.push(format!("delivery of {outbound} recorded twice"));
                 }
             }
