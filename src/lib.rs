@@ -113,7 +113,7 @@
 //! | `channels` | no | all channel adapters |
 //! | `webhooks` | no | webhook receiver (axum) feeding a `Desk` |
 //! | `report` | yes | HTML report of a simulated week with SVG charts ([`report`]) |
-//! | `arbitrary` | no | `Arbitrary` derives for fuzzing — reserved |
+//! | `arbitrary` | no | `Arbitrary` for the engine's inputs and the model ([`model::fuzz`]), used by the cargo-fuzz targets in `fuzz/` |
 //! | `full` | no | everything |
 //!
 //! "Reserved" features are declared so dependants can name them today; they

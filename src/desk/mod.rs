@@ -31,8 +31,10 @@
 //!    ask for it with [`DeskHandle::apply_retention`].
 //!
 //! If an append fails, the engine has moved ahead of the store: the desk
-//! rebuilds it from the store (so memory never holds what disk does not)
-//! and answers the callers of that batch with the error.
+//! rebuilds it from the store (so memory never holds what disk does not),
+//! answers the callers of that batch with the error, and pauses before its
+//! next step (50 ms, doubling with each failure in a row up to 5 s, with
+//! seeded jitter), so an outage is not met with a hot loop of rebuilds.
 //!
 //! Observability: `tracing` spans `desk.ingest`, `desk.persist` and
 //! `desk.send`, and `metrics` counters `caredesk_inbound_total`,
@@ -495,6 +497,11 @@ pub struct Desk {
     config: DeskConfig,
     outbox: Outbox,
     backoff: Backoff,
+    /// Pauses the desk after failed appends (50 ms doubling to 5 s), so a
+    /// store outage is not met with a hot loop of rebuilds and re-sends.
+    store_backoff: Backoff,
+    /// Appends failed in a row.
+    append_failures: u32,
     last_snapshot: u64,
     attainment: Attainment,
     results_tx: mpsc::Sender<SendResult>,
@@ -663,6 +670,12 @@ impl Desk {
             buckets,
             clock,
             backoff: Backoff::new(config.retry),
+            store_backoff: Backoff::new(RetryPolicy {
+                initial: Duration::from_millis(50),
+                max: Duration::from_secs(5),
+                seed: config.retry.seed ^ 0x5702E,
+            }),
+            append_failures: 0,
             config,
             outbox,
             last_snapshot,
@@ -967,6 +980,7 @@ impl Desk {
                 .await
             {
                 Ok(_) => {
+                    self.append_failures = 0;
                     metrics::counter!("caredesk_events_persisted_total")
                         .increment(events_ref.len() as u64);
                     self.outbox.observe(&events_ref);
@@ -1002,6 +1016,7 @@ impl Desk {
                 }
                 Err(error) => {
                     tracing::error!(%error, first, last, "append failed; rebuilding the engine from the store");
+                    self.append_failures = self.append_failures.saturating_add(1);
                     let Loaded {
                         engine,
                         outbox,
@@ -1036,6 +1051,10 @@ impl Desk {
                             Waiting::Internal => {}
                         }
                     }
+                    // Without a pause, due timers and the sends whose
+                    // reports were lost would retry at once, and fail again.
+                    let pause = self.store_backoff.delay(self.append_failures);
+                    tokio::time::sleep(pause).await;
                     return Ok(());
                 }
             }

@@ -51,6 +51,7 @@ pub enum DirectoryError {
 }
 
 /// One flight of a booking.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Flight {
     /// The flight number, e.g. `KL1234`.
@@ -60,6 +61,7 @@ pub struct Flight {
     /// The destination airport (IATA code).
     pub destination: String,
     /// Scheduled departure.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
     pub departure: DateTime<Utc>,
 }
 
@@ -81,6 +83,7 @@ impl Flight {
 }
 
 /// A booking: its record locator and flights.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Booking {
     /// The record locator (PNR), e.g. `X7KQ2P`.
@@ -109,6 +112,7 @@ impl Booking {
 
 /// What the brand knows about a customer: name, tier, preferred language and
 /// recent bookings.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CustomerProfile {

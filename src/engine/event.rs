@@ -65,6 +65,7 @@ pub struct Event {
 }
 
 /// Where a conversation is transferred to.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "to")]
 pub enum TransferTarget {

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A status change an agent (or the application) asks for.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "change")]
 pub enum StatusChange {
@@ -19,6 +20,7 @@ pub enum StatusChange {
     /// Put aside until `until`; it wakes then or on a customer message.
     Snooze {
         /// When to wake (must be after `now`).
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
         until: DateTime<Utc>,
     },
     /// Answered and done.
@@ -33,6 +35,7 @@ pub enum StatusChange {
 }
 
 /// The outcome of a send, as the runtime reports it back.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum DeliveryOutcome {
@@ -51,6 +54,7 @@ pub enum DeliveryOutcome {
 }
 
 /// An agent's reply to a conversation.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Reply {
     /// The conversation.
@@ -67,6 +71,7 @@ pub struct Reply {
 }
 
 /// Something that happened, to be handled by [`Engine::handle`](super::Engine::handle).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "input")]
 #[non_exhaustive]

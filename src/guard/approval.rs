@@ -153,6 +153,13 @@ impl DraftId {
     }
 }
 
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for DraftId {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        crate::model::fuzz::uuid(u).map(DraftId)
+    }
+}
+
 impl fmt::Display for DraftId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "draft_{}", self.0.simple())
@@ -181,6 +188,7 @@ pub struct Draft {
 }
 
 /// A second person's decision on a [`Draft`].
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "decision")]
 pub enum ApprovalDecision {

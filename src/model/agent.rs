@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A skill an agent has (`"baggage"`, `"refunds"`, `"sales"`), named by the tenant.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Skill(pub String);
@@ -17,6 +18,7 @@ impl Skill {
 }
 
 /// Whether an agent can take work now.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -35,6 +37,7 @@ pub enum Presence {
 
 /// How much work an agent handles at once, in weighted integer units: a
 /// total, and optionally a limit per channel. Integers keep it exact.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Capacity {
     /// Units across all channels.
@@ -78,6 +81,7 @@ impl Capacity {
 /// assert!(Agent::new(AgentId::from_uuid(uuid::Uuid::from_u128(2)), "Piet", [Language::DUTCH], Capacity::total(0)).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agent {
     /// Their id.
@@ -240,6 +244,7 @@ impl Agent {
 }
 
 /// A group of agents with a shared purpose (a language desk, a back office).
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Team {
     /// Its id.

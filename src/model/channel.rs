@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The network a channel lives on.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
@@ -79,6 +80,7 @@ impl fmt::Display for ChannelKind {
 /// let klm_x = ChannelRef::new(ChannelKind::X, "@KLM");
 /// assert_eq!(klm_x.to_string(), "x:@KLM");
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ChannelRef {
     /// The network.
@@ -105,6 +107,7 @@ impl fmt::Display for ChannelRef {
 }
 
 /// What a channel allows; replies are checked against it before they are sent.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Capabilities {
     /// Longest public reply, in characters (`None`: no limit).

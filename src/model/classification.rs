@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Whether a conversation needs an answer.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -18,6 +19,7 @@ pub enum Kind {
 ///
 /// The taxonomy is open: the airline defaults have constants here, and users
 /// add their own labels with [`Intent::new`].
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Intent(pub String);
@@ -88,6 +90,7 @@ impl fmt::Display for Intent {
 }
 
 /// The kind of personal data found in a text.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PiiKind {
@@ -106,6 +109,7 @@ pub enum PiiKind {
 }
 
 /// One piece of personal data in a text: its kind and its byte span.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PiiFinding {
     /// What was found.
@@ -118,6 +122,7 @@ pub struct PiiFinding {
 
 /// Triage's verdict on one inbound message. It is recorded in the event that
 /// accepts the message, so replay never re-runs triage.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classification {
     /// The language, or `None` when triage could not tell.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How urgent a conversation is; queues serve higher priorities first.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -26,6 +27,7 @@ pub enum Priority {
 }
 
 /// Why a conversation was closed.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
@@ -45,6 +47,7 @@ pub enum CloseReason {
 
 /// Where a conversation is in its lifecycle:
 /// new → open (waiting) → assigned → pending / snoozed → resolved → closed.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "status")]
 pub enum Status {
@@ -57,6 +60,7 @@ pub enum Status {
     /// Put aside until a time; it wakes then, or earlier on a customer message.
     Snoozed {
         /// When it wakes.
+        #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
         until: DateTime<Utc>,
     },
     /// Answered and done; a customer message within the reopen window reopens it.
@@ -94,6 +98,7 @@ impl fmt::Display for Status {
 }
 
 /// The thread of messages with one customer about one matter.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     /// Its id.
@@ -128,22 +133,29 @@ pub struct Conversation {
     /// Its messages in arrival order (notes included).
     pub messages: Vec<MessageId>,
     /// When it was opened.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
     pub opened_at: DateTime<Utc>,
     /// When the customer last wrote.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
     pub last_customer_message_at: DateTime<Utc>,
     /// When an agent first replied.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::optional_time))]
     pub first_response_at: Option<DateTime<Utc>>,
     /// When an agent last replied.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::optional_time))]
     pub last_agent_reply_at: Option<DateTime<Utc>>,
     /// Customer messages since the last agent reply.
     pub unanswered: u32,
     /// When it was last resolved.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::optional_time))]
     pub resolved_at: Option<DateTime<Utc>>,
     /// When it was closed.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::optional_time))]
     pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// Who wrote a message.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "by")]
 pub enum Author {
@@ -162,6 +174,7 @@ pub enum Author {
 }
 
 /// A message in a conversation, as the inbox shows it.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Message {
     /// Its id.
@@ -182,5 +195,6 @@ pub struct Message {
     /// For outbound messages, the send the engine requested.
     pub outbound: Option<OutboundId>,
     /// When it was received or written.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
     pub at: DateTime<Utc>,
 }

@@ -6,6 +6,7 @@ use std::fmt;
 
 /// A handle on one network: `@anna` on X, a phone number on WhatsApp, an
 /// e-mail address. Linked identities make one [`Customer`].
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Identity {
     /// The network.
@@ -32,6 +33,7 @@ impl fmt::Display for Identity {
 
 /// A customer's tier in the brand's loyalty programme; it can select an SLA
 /// policy or raise priority.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
 )]
@@ -49,6 +51,7 @@ pub enum Tier {
 }
 
 /// A person, with every identity known to be theirs and their conversations.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Customer {
     /// The customer's id.

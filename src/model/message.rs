@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Whether a message is seen by everyone or only by the two parties.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
@@ -15,6 +16,7 @@ pub enum Visibility {
 }
 
 /// A file or media item carried by a message.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attachment {
     /// The media type, e.g. `image/jpeg`.
@@ -39,6 +41,7 @@ pub struct Attachment {
 /// assert_eq!(msg.external_id, "1861234567890");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InboundMessage {
     /// The brand account it arrived on.
@@ -66,6 +69,7 @@ pub struct InboundMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_reach: Option<u64>,
     /// When the network says the message was created.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
     pub received_at: DateTime<Utc>,
 }
 
@@ -123,6 +127,7 @@ impl InboundMessage {
 }
 
 /// One message from the brand to a customer, ready for a channel to send.
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OutboundMessage {
     /// The engine's id for this send; channels use it as the idempotency key.

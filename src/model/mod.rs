@@ -9,6 +9,8 @@ mod channel;
 mod classification;
 mod conversation;
 mod customer;
+#[cfg(feature = "arbitrary")]
+pub mod fuzz;
 mod ids;
 mod language;
 mod message;

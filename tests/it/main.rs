@@ -29,9 +29,12 @@ mod events;
     feature = "email"
 ))]
 mod fake_network;
+#[cfg(feature = "runtime")]
+mod fault_sim;
 mod guard;
 mod guard_engine;
 mod language;
+mod malformed;
 mod purchase_intent;
 #[cfg(all(feature = "sqlite", feature = "runtime"))]
 mod retention;
