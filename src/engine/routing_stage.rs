@@ -43,7 +43,7 @@ use chrono::{DateTime, Utc};
 /// assert_eq!(routing.config().strategy, RoutingStrategy::RoundRobin);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RoutingSetup {
     config: RouterConfig,
     /// An empty router built from `config` (with the offline policy left to
@@ -62,16 +62,6 @@ pub struct IntentSkill {
     /// `Some(level)`: required at that level or better; `None`: preferred
     /// (until the queue's [`DropPreferredSkills`](crate::routing::Relax::DropPreferredSkills) step).
     pub required_level: Option<u8>,
-}
-
-impl Default for RoutingSetup {
-    fn default() -> Self {
-        RoutingSetup {
-            config: RouterConfig::default(),
-            prototype: Router::default(),
-            intent_skills: Vec::new(),
-        }
-    }
 }
 
 fn prototype(config: &RouterConfig) -> Result<Router, RouterError> {

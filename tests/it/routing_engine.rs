@@ -899,7 +899,7 @@ fn routing_decisions_never_pick_an_offline_or_off_shift_agent() {
     // the agent's presence and shift in the state just before it.
     let steps: Vec<Step> = (0..400)
         .map(|i| match i % 9 {
-            0 | 1 | 2 => Step::Arrive {
+            0..=2 => Step::Arrive {
                 language: (i % 3) as u8,
                 private: i % 4 == 0,
             },
