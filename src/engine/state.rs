@@ -336,6 +336,29 @@ impl EngineState {
         }
     }
 
+    /// Gives a conversation to an agent outside a routing decision (a
+    /// transfer, or an agent answering it): the router adds it if needed
+    /// and relieves a previous assignee, who is asked for more work.
+    fn assign_by_hand(
+        &mut self,
+        config: &EngineConfig,
+        id: ConversationId,
+        agent: crate::model::AgentId,
+        at: DateTime<Utc>,
+    ) {
+        let Some(record) = self.conversations.get(&id) else {
+            return;
+        };
+        let needs =
+            routing_stage::requirements(&config.routing, record, &self.sales.required_skills(id));
+        let priority = record.conversation.priority;
+        let previous = self.router.assignee(id);
+        let _ = self.router.assign_manually(id, agent, needs, priority, at);
+        if let Some(previous) = previous.filter(|p| *p != agent) {
+            self.route_work.push_back(RouteWork::Agent(previous));
+        }
+    }
+
     /// Routes a waiting conversation again under requirements that changed
     /// (a sales opportunity now requires a skill), keeping its arrival.
     fn reroute(&mut self, config: &EngineConfig, id: ConversationId, at: DateTime<Utc>) {
@@ -692,7 +715,6 @@ impl EngineState {
                     if c.status == Status::Open {
                         c.status = Status::Assigned;
                     }
-                    let record = &**record;
                     let routed = matches!(
                         self.router.state(*conversation),
                         Some(RouteState::Waiting | RouteState::Held { .. })
@@ -709,19 +731,7 @@ impl EngineState {
                             )
                             .is_ok();
                     if !done {
-                        let needs = routing_stage::requirements(
-                            &config.routing,
-                            record,
-                            &self.sales.required_skills(*conversation),
-                        );
-                        let priority = record.conversation.priority;
-                        let previous = self.router.assignee(*conversation);
-                        let _ =
-                            self.router
-                                .assign_manually(*conversation, *agent, needs, priority, at);
-                        if let Some(previous) = previous.filter(|p| p != agent) {
-                            self.route_work.push_back(RouteWork::Agent(previous));
-                        }
+                        self.assign_by_hand(config, *conversation, *agent, at);
                     }
                     self.route_work.push_back(RouteWork::Agent(*agent));
                 }
@@ -843,24 +853,7 @@ impl EngineState {
                             if c.status == Status::Open {
                                 c.status = Status::Assigned;
                             }
-                            let record = &**record;
-                            let needs = routing_stage::requirements(
-                                &config.routing,
-                                record,
-                                &self.sales.required_skills(*conversation),
-                            );
-                            let priority = record.conversation.priority;
-                            let previous = self.router.assignee(*conversation);
-                            let _ = self.router.assign_manually(
-                                *conversation,
-                                *agent,
-                                needs,
-                                priority,
-                                at,
-                            );
-                            if let Some(previous) = previous.filter(|p| p != agent) {
-                                self.route_work.push_back(RouteWork::Agent(previous));
-                            }
+                            self.assign_by_hand(config, *conversation, *agent, at);
                         }
                         TransferTarget::Team { team } => {
                             c.team = Some(*team);

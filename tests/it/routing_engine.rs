@@ -112,6 +112,19 @@ fn resolve(conversation: ConversationId) -> Input {
     }
 }
 
+/// The agent answers, resolves and closes the conversation.
+fn answer_and_close(desk: &mut TestDesk, conversation: ConversationId, agent: AgentId) {
+    desk.handle(reply(conversation, agent)).unwrap();
+    desk.handle(resolve(conversation)).unwrap();
+    desk.handle(Input::SetStatus {
+        conversation,
+        change: StatusChange::Close {
+            reason: caredesk::model::CloseReason::Resolved,
+        },
+    })
+    .unwrap();
+}
+
 fn route_state(desk: &TestDesk, conversation: ConversationId) -> Option<RouteState> {
     desk.engine().router().state(conversation)
 }
@@ -200,15 +213,7 @@ fn sticky_returns_the_customer_to_their_last_agent_and_falls_back_after_the_wait
     add(&mut desk, agent(2, &[Language::ENGLISH], 1));
     let (first, events) = ask(&mut desk, "1", "@anna", Language::ENGLISH);
     assert_eq!(assigned(&events), vec![(first, agent_id(1))]);
-    desk.handle(reply(first, agent_id(1))).unwrap();
-    desk.handle(resolve(first)).unwrap();
-    desk.handle(Input::SetStatus {
-        conversation: first,
-        change: StatusChange::Close {
-            reason: caredesk::model::CloseReason::Resolved,
-        },
-    })
-    .unwrap();
+    answer_and_close(&mut desk, first, agent_id(1));
     // Agent 1 is busy with someone else when Anna writes again.
     let (other, events) = ask(&mut desk, "2", "@bram", Language::ENGLISH);
     assert_eq!(assigned(&events), vec![(other, agent_id(1))]);
@@ -241,15 +246,7 @@ fn sticky_hold_is_served_as_soon_as_the_agent_frees_capacity() {
     add(&mut desk, agent(1, &[Language::ENGLISH], 1));
     add(&mut desk, agent(2, &[Language::ENGLISH], 1));
     let (first, _) = ask(&mut desk, "1", "@anna", Language::ENGLISH);
-    desk.handle(reply(first, agent_id(1))).unwrap();
-    desk.handle(resolve(first)).unwrap();
-    desk.handle(Input::SetStatus {
-        conversation: first,
-        change: StatusChange::Close {
-            reason: caredesk::model::CloseReason::Resolved,
-        },
-    })
-    .unwrap();
+    answer_and_close(&mut desk, first, agent_id(1));
     let (busy, _) = ask(&mut desk, "2", "@bram", Language::ENGLISH);
     let (again, _) = ask(&mut desk, "3", "@anna", Language::ENGLISH);
     desk.advance(Duration::minutes(1));
