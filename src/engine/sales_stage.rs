@@ -66,6 +66,7 @@ use crate::template::{TemplateLibrary, TemplateVars};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use crate::routing::FastMap;
 
 /// How a desk sells: the skill purchase conversations need, and how long a
 /// booking without an offer reference may come after an opportunity.
@@ -130,6 +131,9 @@ const SURVEY_TEXTS: &[(Language, &str)] = &[
     (Language::THAI, "บริการของเราเป็นอย่างไรบ้าง? โปรดตอบกลับด้วยคะแนน 1 (แย่) ถึง 5 (ยอดเยี่ยม) และบอกเหตุผลได้หากต้องการ"),
 ];
 
+/// How long a survey waits for its answer unless configured: a week.
+const DEFAULT_SURVEY_RESPONSE_WINDOW_SECS: u64 = 7 * 24 * 3600;
+
 impl Default for CsatSettings {
     fn default() -> Self {
         let mut templates = TemplateLibrary::new(vec![Language::ENGLISH]);
@@ -149,7 +153,7 @@ impl Default for CsatSettings {
             ]
             .into_iter()
             .collect(),
-            response_window_secs: 7 * day,
+            response_window_secs: DEFAULT_SURVEY_RESPONSE_WINDOW_SECS,
         }
     }
 }
@@ -225,9 +229,14 @@ pub(crate) struct SalesState {
     /// Surveys by id (time-ordered).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     surveys: BTreeMap<SurveyId, Survey>,
-    /// The survey of each conversation.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    surveyed: BTreeMap<ConversationId, SurveyId>,
+    /// The survey of each conversation (a hash map: escalation looks here
+    /// on every change to a conversation).
+    #[serde(
+        default,
+        skip_serializing_if = "FastMap::is_empty",
+        with = "crate::routing::sorted_map"
+    )]
+    surveyed: FastMap<ConversationId, SurveyId>,
 }
 
 impl SalesState {
@@ -723,7 +732,7 @@ pub(super) fn apply(
                 config
                     .csat
                     .as_ref()
-                    .map_or(CsatSettings::default().response_window_secs, |s| {
+                    .map_or(DEFAULT_SURVEY_RESPONSE_WINDOW_SECS, |s| {
                         s.response_window_secs
                     }),
             );

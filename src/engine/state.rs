@@ -643,6 +643,10 @@ impl EngineState {
                     }
                     for intent in &classification.intents {
                         if let Err(position) = c.intents.binary_search(intent) {
+                            if c.intents.len() == c.intents.capacity() {
+                                // Most conversations carry one or two intents.
+                                c.intents.reserve_exact(1);
+                            }
                             c.intents.insert(position, intent.clone());
                         }
                     }
@@ -1186,13 +1190,28 @@ impl EngineState {
         // Its external ids were indexed under the channel they came in or
         // went out on: a configured channel, or `u16::MAX` for one that is
         // not (any more). Entries that point here are this conversation's.
+        // Almost every external id sits under the conversation's own
+        // channel, so that is looked at first; only an id not found there
+        // (a DM joining a public thread, say) costs a look at every channel.
         let channels = u16::try_from(config.channels.len()).unwrap_or(u16::MAX);
+        let own = config
+            .channel_index(&record.conversation.channel)
+            .and_then(|i| u16::try_from(i).ok())
+            .unwrap_or(u16::MAX);
         for external_id in record
             .messages
             .iter()
             .filter_map(|m| m.external_id.as_deref())
         {
+            let key = external_key(own, external_id);
+            if self.external_index.get(&key) == Some(&id) {
+                self.external_index.remove(&key);
+                continue;
+            }
             for channel in (0..channels).chain(std::iter::once(u16::MAX)) {
+                if channel == own {
+                    continue;
+                }
                 let key = external_key(channel, external_id);
                 if self.external_index.get(&key) == Some(&id) {
                     self.external_index.remove(&key);

@@ -402,7 +402,11 @@ struct AgentRec {
 
 #[derive(Debug, Clone)]
 struct ConvRec {
-    requirements: RouteRequirements,
+    /// Its requirements without the customer, interned (see
+    /// `Router::requirement_sets`): most conversations share a few sets.
+    requirements: u32,
+    channel: ChannelKind,
+    customer: Option<CustomerId>,
     priority: Priority,
     deadline: Option<DateTime<Utc>>,
     arrival: DateTime<Utc>,
@@ -489,6 +493,12 @@ pub struct Router {
     /// Looked up by id only (hashed: O(1) at a million conversations);
     /// the snapshot sorts them.
     conversations: super::FastMap<ConversationId, ConvRec>,
+    /// Distinct requirement sets (customer left out), by number.
+    requirement_sets: Vec<RouteRequirements>,
+    requirement_numbers: super::FastMap<RouteRequirements, u32>,
+    /// Class by (requirement set, queue, relaxation stage): a pure function
+    /// of the configuration, remembered.
+    class_of_requirements: super::FastMap<(u32, QueueId, u8), u32>,
     last_agent: BTreeMap<CustomerId, (AgentId, DateTime<Utc>)>,
     seq: u64,
     skill_numbers: BTreeMap<Skill, SkillNo>,
@@ -553,6 +563,9 @@ impl Router {
             config,
             agents: BTreeMap::new(),
             conversations: super::FastMap::default(),
+            requirement_sets: Vec::new(),
+            requirement_numbers: super::FastMap::default(),
+            class_of_requirements: super::FastMap::default(),
             last_agent: BTreeMap::new(),
             seq: 0,
             skill_numbers: BTreeMap::new(),
@@ -1283,8 +1296,12 @@ impl Router {
             .config
             .weights
             .units(requirements.channel, requirements.visibility);
+        let customer = requirements.customer;
+        let channel = requirements.channel;
         let mut rec = ConvRec {
-            requirements,
+            requirements: self.intern_requirements(requirements),
+            channel,
+            customer,
             priority,
             deadline,
             arrival,
@@ -1302,7 +1319,6 @@ impl Router {
                 wait_secs,
                 ..
             } => rec
-                .requirements
                 .customer
                 .and_then(|customer| self.last_agent.get(&customer))
                 .filter(|(_, at)| *at >= after(arrival, window_secs.saturating_neg()))
@@ -1410,10 +1426,10 @@ impl Router {
                 actual: rec.state,
             });
         };
-        if let Some(customer) = rec.requirements.customer {
+        if let Some(customer) = rec.customer {
             self.last_agent.insert(customer, (agent, now));
         }
-        let (weight, channel) = (rec.weight, rec.requirements.channel);
+        let (weight, channel) = (rec.weight, rec.channel);
         self.conversations.remove(&conversation);
         self.unload(agent, conversation, weight, channel, now);
         Ok(agent)
@@ -1443,7 +1459,7 @@ impl Router {
             });
         };
         rec.state = RouteState::Waiting;
-        let (weight, channel) = (rec.weight, rec.requirements.channel);
+        let (weight, channel) = (rec.weight, rec.channel);
         self.unload(agent, conversation, weight, channel, now);
         self.place(conversation);
         self.schedule_relaxation(conversation);
@@ -1479,7 +1495,7 @@ impl Router {
                 conversation,
             });
         }
-        let (weight, channel) = (rec.weight, rec.requirements.channel);
+        let (weight, channel) = (rec.weight, rec.channel);
         self.unplace(conversation);
         let new_state = match decision {
             Decision::Assign { .. } => {
@@ -1510,7 +1526,7 @@ impl Router {
                     if let Some(customer) = self
                         .conversations
                         .get(&conversation)
-                        .and_then(|c| c.requirements.customer)
+                        .and_then(|c| c.customer)
                     {
                         self.last_agent.insert(customer, (agent, now));
                     }
@@ -1566,8 +1582,8 @@ impl Router {
         rec.state = RouteState::Assigned { agent };
         let (weight, channel, customer) = (
             rec.weight,
-            rec.requirements.channel,
-            rec.requirements.customer,
+            rec.channel,
+            rec.customer,
         );
         self.seq += 1;
         let seq = self.seq;
@@ -1621,10 +1637,33 @@ impl Router {
     }
 
     /// The requirements a conversation was routed with (before relaxation).
-    pub fn requirements(&self, conversation: ConversationId) -> Option<&RouteRequirements> {
+    pub fn requirements(&self, conversation: ConversationId) -> Option<RouteRequirements> {
         self.conversations
             .get(&conversation)
-            .map(|rec| &rec.requirements)
+            .map(|rec| self.full_requirements(rec))
+    }
+
+    /// A conversation's requirements with its customer put back.
+    fn full_requirements(&self, rec: &ConvRec) -> RouteRequirements {
+        let mut requirements = self
+            .requirement_sets
+            .get(rec.requirements as usize)
+            .cloned()
+            .unwrap_or_else(|| RouteRequirements::new(None, rec.channel));
+        requirements.customer = rec.customer;
+        requirements
+    }
+
+    /// The number of a requirement set (customer left out), added when new.
+    fn intern_requirements(&mut self, mut requirements: RouteRequirements) -> u32 {
+        requirements.customer = None;
+        if let Some(number) = self.requirement_numbers.get(&requirements) {
+            return *number;
+        }
+        let number = u32::try_from(self.requirement_sets.len()).unwrap_or(u32::MAX);
+        self.requirement_sets.push(requirements.clone());
+        self.requirement_numbers.insert(requirements, number);
+        number
     }
 
     /// When a conversation arrived in its queue (kept across a requeue).
@@ -1683,7 +1722,7 @@ impl Router {
             });
         }
         rec.state = RouteState::Assigned { agent };
-        let customer = rec.requirements.customer;
+        let customer = rec.customer;
         self.offer_due.remove(&(expires_at, conversation));
         self.unschedule_relaxation(conversation);
         if let Some(customer) = customer {
@@ -1788,7 +1827,7 @@ impl Router {
         if skip && !rec.declined.contains(&agent) {
             rec.declined.push(agent);
         }
-        let (weight, channel) = (rec.weight, rec.requirements.channel);
+        let (weight, channel) = (rec.weight, rec.channel);
         self.offer_due.remove(&(expires_at, conversation));
         if let Some(a) = self.agents.get_mut(&agent) {
             a.offered.remove(&conversation);
@@ -1882,7 +1921,18 @@ impl Router {
 
     /// The class a conversation belongs to at its current stage (interned).
     fn class_for(&mut self, rec: &ConvRec) -> u32 {
-        let r = &rec.requirements;
+        let key = (rec.requirements, rec.queue, rec.stage);
+        if let Some(class) = self.class_of_requirements.get(&key) {
+            return *class;
+        }
+        let class = self.compute_class(rec);
+        self.class_of_requirements.insert(key, class);
+        class
+    }
+
+    /// The class of a requirement set in a queue at a relaxation stage.
+    fn compute_class(&mut self, rec: &ConvRec) -> u32 {
+        let r = self.full_requirements(rec);
         let mut min_level = r.language_level.clamp(1, 5);
         let mut drop_preferred = false;
         let mut teams: Option<Vec<TeamId>> = r.team.map(|t| vec![t]);
@@ -2139,8 +2189,12 @@ impl TryFrom<RouterSnapshot> for Router {
                 .config
                 .weights
                 .units(c.requirements.channel, c.requirements.visibility);
+            let customer = c.requirements.customer;
+            let channel = c.requirements.channel;
             let mut rec = ConvRec {
-                requirements: c.requirements,
+                requirements: router.intern_requirements(c.requirements),
+                channel,
+                customer,
                 priority: c.priority,
                 deadline: c.deadline,
                 arrival: c.arrival,
@@ -2152,7 +2206,6 @@ impl TryFrom<RouterSnapshot> for Router {
                 class: 0,
             };
             rec.class = router.class_for(&rec);
-            let channel = rec.requirements.channel;
             let state = rec.state;
             router.conversations.insert(id, rec);
             let loaded = match state {
@@ -2220,7 +2273,7 @@ impl Router {
             .into_iter()
             .map(|(id, c)| ConversationSnapshot {
                 id: *id,
-                requirements: c.requirements.clone(),
+                requirements: self.full_requirements(c),
                 priority: c.priority,
                 deadline: c.deadline,
                 arrival: c.arrival,

@@ -114,6 +114,37 @@ pub(crate) mod fast {
     }
 }
 
+/// Serialises a [`FastMap`] exactly as a `BTreeMap` with the same entries
+/// would be (a map in key order), so a field can change between the two
+/// without changing stored snapshots.
+pub(crate) mod sorted_map {
+    use super::fast::FastMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+    use std::hash::Hash;
+
+    pub(crate) fn serialize<K, V, S>(map: &FastMap<K, V>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        K: Serialize + Ord,
+        V: Serialize,
+        S: Serializer,
+    {
+        let mut pairs: Vec<(&K, &V)> = map.iter().collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        serializer.collect_map(pairs)
+    }
+
+    pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<FastMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord + Eq + Hash,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        let map: BTreeMap<K, V> = BTreeMap::deserialize(deserializer)?;
+        Ok(map.into_iter().collect())
+    }
+}
+
 pub mod indexed;
 pub mod offer;
 pub mod queue;
