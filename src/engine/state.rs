@@ -350,7 +350,11 @@ impl EngineState {
             return;
         };
         let needs =
-            routing_stage::requirements(&config.routing, record, &self.sales.required_skills(id));
+            routing_stage::requirements(
+            &config.routing,
+            record,
+            &super::sales_stage::routing_skills(config, &self.sales, record),
+        );
         let priority = record.conversation.priority;
         let previous = self.router.assignee(id);
         let _ = self.router.assign_manually(id, agent, needs, priority, at);
@@ -372,7 +376,11 @@ impl EngineState {
             return;
         };
         let needs =
-            routing_stage::requirements(&config.routing, record, &self.sales.required_skills(id));
+            routing_stage::requirements(
+            &config.routing,
+            record,
+            &super::sales_stage::routing_skills(config, &self.sales, record),
+        );
         let arrival = self.router.arrival(id).unwrap_or(at);
         let deadline = routing_stage::deadline(record);
         let priority = record.conversation.priority;
@@ -692,7 +700,11 @@ impl EngineState {
                             let needs = routing_stage::requirements(
                                 &config.routing,
                                 record,
-                                &self.sales.required_skills(*conversation),
+                                &super::sales_stage::routing_skills(
+                                    config,
+                                    &self.sales,
+                                    record,
+                                ),
                             );
                             let deadline = routing_stage::deadline(record);
                             let priority = record.conversation.priority;
