@@ -32,7 +32,7 @@
 use super::http::{graph_error, Http};
 use super::sent::{preflight, SentLog};
 use super::signature::{self, SignatureError};
-use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig};
+use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig, SentCheck};
 use crate::model::{
     Attachment, Capabilities, ChannelKind, ChannelRef, Identity, InboundMessage, OutboundId,
     OutboundMessage, Visibility,
@@ -107,6 +107,25 @@ pub struct WhatsappStatus {
     pub at: DateTime<Utc>,
     /// Why it failed (empty unless failed).
     pub errors: Vec<StatusError>,
+}
+
+impl WhatsappStatus {
+    /// For a `failed` status: the network's errors, readable (titles and
+    /// codes, or a plain sentence when the payload gave none).
+    pub fn failure_reason(&self) -> Option<String> {
+        (self.status == MessageStatus::Failed).then(|| {
+            let errors: Vec<String> = self
+                .errors
+                .iter()
+                .map(|e| format!("{} ({})", e.title, e.code))
+                .collect();
+            if errors.is_empty() {
+                "WhatsApp reported the message as failed".to_owned()
+            } else {
+                errors.join("; ")
+            }
+        })
+    }
 }
 
 /// What one WhatsApp webhook request carried.
@@ -531,25 +550,19 @@ impl WhatsappChannel {
             .filter(|s| s.channel == self.channel)
             .filter_map(|s| {
                 let outbound = *state.sent_ids.get(&s.message_id)?;
-                let reason = (s.status == MessageStatus::Failed).then(|| {
-                    let errors: Vec<String> = s
-                        .errors
-                        .iter()
-                        .map(|e| format!("{} ({})", e.title, e.code))
-                        .collect();
-                    if errors.is_empty() {
-                        "WhatsApp reported the message as failed".to_owned()
-                    } else {
-                        errors.join("; ")
-                    }
-                });
                 Some(DeliveryUpdate {
                     outbound,
                     status: s.status,
-                    reason,
+                    reason: s.failure_reason(),
                 })
             })
             .collect()
+    }
+
+    /// The send this adapter made under the `wamid`, while it remembers it
+    /// (in memory: not after a restart).
+    pub fn sent_outbound(&self, wamid: &str) -> Option<OutboundId> {
+        self.lock().sent_ids.get(wamid).copied()
     }
 
     /// Whether the customer `wa_id` may be sent free-form messages now.
@@ -620,6 +633,14 @@ impl Channel for WhatsappChannel {
 
     fn capabilities(&self) -> &Capabilities {
         &self.capabilities
+    }
+
+    /// A receipt this adapter still remembers, else unknown: the WhatsApp Cloud API has no idempotency key and no lookup of a message by the sender's reference.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        self.sent.check(
+            &message.id,
+            "the WhatsApp Cloud API has no idempotency key and no lookup of a message by the sender's reference: the earlier attempt may have been delivered",
+        )
     }
 
     async fn send(&self, message: &OutboundMessage) -> Result<DeliveryReceipt, ChannelError> {

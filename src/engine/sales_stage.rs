@@ -782,6 +782,7 @@ pub(super) fn apply(
                     conversation: *conversation,
                     message: *message,
                     channel,
+                    attempted: false,
                 },
             );
             state.sales.surveys.insert(

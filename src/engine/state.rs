@@ -96,6 +96,10 @@ pub(crate) struct PendingSend {
     pub(crate) conversation: ConversationId,
     pub(crate) message: MessageId,
     pub(crate) channel: u16,
+    /// Handed to the network (`delivery_attempted`) with no outcome
+    /// reported since.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) attempted: bool,
 }
 
 /// Everything the engine knows: plain serde data, rebuilt exactly by replay.
@@ -349,8 +353,7 @@ impl EngineState {
         let Some(record) = self.conversations.get(&id) else {
             return;
         };
-        let needs =
-            routing_stage::requirements(
+        let needs = routing_stage::requirements(
             &config.routing,
             record,
             &super::sales_stage::routing_skills(config, &self.sales, record),
@@ -375,8 +378,7 @@ impl EngineState {
         let Some(record) = self.conversations.get(&id) else {
             return;
         };
-        let needs =
-            routing_stage::requirements(
+        let needs = routing_stage::requirements(
             &config.routing,
             record,
             &super::sales_stage::routing_skills(config, &self.sales, record),
@@ -667,6 +669,7 @@ impl EngineState {
                             text: inbound.text.clone(),
                             external_id: Some(inbound.external_id.clone()),
                             outbound: None,
+                            undelivered: false,
                             at,
                         },
                     );
@@ -700,11 +703,7 @@ impl EngineState {
                             let needs = routing_stage::requirements(
                                 &config.routing,
                                 record,
-                                &super::sales_stage::routing_skills(
-                                    config,
-                                    &self.sales,
-                                    record,
-                                ),
+                                &super::sales_stage::routing_skills(config, &self.sales, record),
                             );
                             let deadline = routing_stage::deadline(record);
                             let priority = record.conversation.priority;
@@ -924,6 +923,7 @@ impl EngineState {
                             text: outbound.text.clone(),
                             external_id: None,
                             outbound: Some(outbound.id),
+                            undelivered: false,
                             at,
                         },
                     );
@@ -933,6 +933,7 @@ impl EngineState {
                             conversation: *conversation,
                             message: *message,
                             channel,
+                            attempted: false,
                         },
                     );
                 }
@@ -957,6 +958,27 @@ impl EngineState {
             EventPayload::DeliveryFailed { outbound, failure } => {
                 if failure.permanent {
                     self.pending_sends.remove(outbound);
+                } else if let Some(pending) = self.pending_sends.get_mut(outbound) {
+                    pending.attempted = false;
+                }
+            }
+            EventPayload::DeliveryAttempted { outbound } => {
+                if let Some(pending) = self.pending_sends.get_mut(outbound) {
+                    pending.attempted = true;
+                }
+            }
+            EventPayload::DeliveryUnknown { outbound, .. } => {
+                self.pending_sends.remove(outbound);
+            }
+            EventPayload::DeliveryFailedLate {
+                conversation,
+                message,
+                ..
+            } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    if let Some(m) = record.messages.iter_mut().find(|m| m.id == *message) {
+                        m.undelivered = true;
+                    }
                 }
             }
             EventPayload::NoteAdded {
@@ -979,6 +1001,7 @@ impl EngineState {
                             text: text.clone(),
                             external_id: None,
                             outbound: None,
+                            undelivered: false,
                             at,
                         },
                     );

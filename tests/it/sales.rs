@@ -864,7 +864,10 @@ fn a_conversation_already_with_a_carer_stays_with_them_when_it_becomes_an_opport
     let mut desk = TestDesk::new(make, at("2026-11-23T10:00:00Z"));
     desk.handle(Input::UpsertAgent(carer())).unwrap();
     let conversation = opened(&desk.handle(care_question("1", "@anna", &desk)).unwrap());
-    assert_eq!(desk.engine().router().assignee(conversation), Some(agent_id(2)));
+    assert_eq!(
+        desk.engine().router().assignee(conversation),
+        Some(agent_id(2))
+    );
     desk.handle(Input::UpsertAgent(seller(2))).unwrap();
     let events = desk
         .handle(Input::Inbound {
@@ -878,6 +881,9 @@ fn a_conversation_already_with_a_carer_stays_with_them_when_it_becomes_an_opport
     // The agent already talking to the customer keeps it (no silent transfer);
     // moving it to sales is a transfer the agent or a supervisor decides.
     assert!(assigned(&events).is_empty(), "{:?}", names(&events));
-    assert_eq!(desk.engine().router().assignee(conversation), Some(agent_id(2)));
+    assert_eq!(
+        desk.engine().router().assignee(conversation),
+        Some(agent_id(2))
+    );
     desk.check_replay().unwrap();
 }
