@@ -141,7 +141,7 @@ pub enum SentCheck {
 /// where the network allows: sending the same id twice delivers once. Where
 /// the network has no such key (X, Meta and WhatsApp have none), the
 /// adapters remember receipts in memory only, so after a restart the
-/// [`Desk`](crate::desk::Desk) does not resend a send it had handed to the
+/// `Desk` (feature `runtime`) does not resend a send it had handed to the
 /// network without an answer: it asks [`Channel::check_sent`] first.
 #[async_trait]
 pub trait Channel: Send + Sync {
