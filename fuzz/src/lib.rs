@@ -264,7 +264,7 @@ impl Known {
                     *c = known;
                 }
             }
-            Input::DeliveryReport { outbound, .. } => {
+            Input::DeliveryReport { outbound, .. } | Input::DeliveryAttempt { outbound } => {
                 if let Some(known) = nth(&self.pending, n) {
                     *outbound = known;
                 }

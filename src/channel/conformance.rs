@@ -9,6 +9,8 @@
 //! - sending the same [`OutboundId`] again returns the same receipt and
 //!   delivers nothing new (the desk retries after crashes and timeouts);
 //! - two different sends get two different network ids;
+//! - [`Channel::check_sent`] of a delivered send, if it answers
+//!   `Delivered`, gives the same receipt;
 //! - a visibility the channel does not allow is refused with
 //!   [`ChannelError::VisibilityNotSupported`], a text over the limit with
 //!   [`ChannelError::TooLong`] counted in characters (not bytes), and
@@ -29,7 +31,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use super::{Channel, ChannelError};
+use super::{Channel, ChannelError, SentCheck};
 use crate::model::{Identity, OutboundId, OutboundMessage, Visibility};
 use uuid::Uuid;
 
@@ -119,6 +121,14 @@ pub async fn run(subject: Subject<'_>, namespace: u64) -> Result<(), String> {
             (subject.deliveries)() == before + 1,
             "repeating a send must not deliver it again"
         );
+        match channel.check_sent(&first).await {
+            SentCheck::Delivered(checked) => ensure!(
+                checked == receipt,
+                "checking a delivered send must give its receipt, got {checked:?}"
+            ),
+            // Safe only because a repeat was shown above to deliver nothing.
+            SentCheck::SafeToSend | SentCheck::Unknown(_) => {}
+        }
         let second = message(visibility, "Your bag is on its way. ^AG".into());
         let other = channel
             .send(&second)

@@ -27,7 +27,7 @@
 //! HTTP mail API or a queue are the transport's business.
 
 use super::sent::{preflight, SentLog};
-use super::{Channel, ChannelError, DeliveryReceipt};
+use super::{Channel, ChannelError, DeliveryReceipt, SentCheck};
 use crate::model::{
     Attachment, Capabilities, ChannelKind, ChannelRef, Identity, InboundMessage, Language,
     OutboundMessage, Visibility,
@@ -520,6 +520,14 @@ impl Channel for EmailChannel {
 
     fn capabilities(&self) -> &Capabilities {
         &self.capabilities
+    }
+
+    /// A receipt this adapter still remembers, else unknown: the mail transport cannot tell whether it handed the earlier attempt on.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        self.sent.check(
+            &message.id,
+            "the mail transport cannot tell whether it handed the earlier attempt on",
+        )
     }
 
     async fn send(&self, message: &OutboundMessage) -> Result<DeliveryReceipt, ChannelError> {

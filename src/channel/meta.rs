@@ -44,7 +44,7 @@
 use super::http::{graph_error, Http};
 use super::sent::{preflight, SentLog};
 use super::signature::{self, SignatureError};
-use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig};
+use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig, SentCheck};
 use crate::model::{
     Attachment, Capabilities, ChannelKind, ChannelRef, Identity, InboundMessage, OutboundMessage,
     Visibility,
@@ -628,6 +628,14 @@ impl Channel for MetaChannel {
 
     fn capabilities(&self) -> &Capabilities {
         &self.capabilities
+    }
+
+    /// A receipt this adapter still remembers, else unknown: the Graph API has no idempotency key and no lookup of a comment or message by the sender's reference.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        self.sent.check(
+            &message.id,
+            "the Graph API has no idempotency key and no lookup of a comment or message by the sender's reference: the earlier attempt may have been delivered",
+        )
     }
 
     async fn send(&self, message: &OutboundMessage) -> Result<DeliveryReceipt, ChannelError> {

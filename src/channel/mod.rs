@@ -121,10 +121,28 @@ impl ChannelError {
     }
 }
 
+/// What a channel can tell about an earlier attempt of a send whose answer
+/// was lost (the process died while the network was answering).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SentCheck {
+    /// The network took it: its receipt.
+    Delivered(DeliveryReceipt),
+    /// The network certainly does not have it, or takes the outbound id as
+    /// an idempotency key: sending it (again) delivers it once.
+    SafeToSend,
+    /// The channel cannot tell; the send must not be repeated. Why, readable.
+    Unknown(String),
+}
+
 /// A brand account on one network that can send messages.
 ///
 /// Implementations must treat [`OutboundMessage::id`] as an idempotency key
-/// where the network allows: sending the same id twice delivers once.
+/// where the network allows: sending the same id twice delivers once. Where
+/// the network has no such key (X, Meta and WhatsApp have none), the
+/// adapters remember receipts in memory only, so after a restart the
+/// `Desk` (feature `runtime`) does not resend a send it had handed to the
+/// network without an answer: it asks [`Channel::check_sent`] first.
 #[async_trait]
 pub trait Channel: Send + Sync {
     /// The account this channel sends from.
@@ -138,6 +156,20 @@ pub trait Channel: Send + Sync {
     /// # Errors
     /// A [`ChannelError`]; [`ChannelError::is_permanent`] tells whether to retry.
     async fn send(&self, message: &OutboundMessage) -> Result<DeliveryReceipt, ChannelError>;
+
+    /// What became of an earlier attempt to send `message` whose answer was
+    /// lost. The desk calls it after a restart, for each send it had handed
+    /// to the network without recording an outcome, and sends again only
+    /// on [`SentCheck::SafeToSend`].
+    ///
+    /// The default is [`SentCheck::Unknown`]: a channel that can neither
+    /// look a send up at the network nor rely on an idempotency key cannot
+    /// tell. Override it when the network can answer (a lookup by a client
+    /// reference, an idempotency key the network honours).
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        let _ = message;
+        SentCheck::Unknown("this channel cannot verify an earlier attempt".into())
+    }
 }
 
 fn _assert_channel_object_safe(_: &dyn Channel) {}
@@ -248,5 +280,13 @@ impl Channel for MemoryChannel {
         inner.sent.push(message.clone());
         inner.receipts.insert(message.id, receipt.clone());
         Ok(receipt)
+    }
+
+    /// The memory channel holds every send it delivered: it always knows.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        match self.lock().receipts.get(&message.id) {
+            Some(receipt) => SentCheck::Delivered(receipt.clone()),
+            None => SentCheck::SafeToSend,
+        }
     }
 }

@@ -72,6 +72,17 @@ impl SentLog {
         self.lock().receipts.get(id).cloned()
     }
 
+    /// What this adapter can tell about an earlier attempt: a receipt it
+    /// still remembers (the same process sent it), else `Unknown` with the
+    /// network's reason (`why`), since none of the networks has an
+    /// idempotency key or a lookup by the sender's reference.
+    pub(crate) fn check(&self, id: &OutboundId, why: &str) -> super::SentCheck {
+        match self.get(id) {
+            Some(receipt) => super::SentCheck::Delivered(receipt),
+            None => super::SentCheck::Unknown(why.to_owned()),
+        }
+    }
+
     /// Remembers a receipt.
     pub(crate) fn record(&self, receipt: &DeliveryReceipt) {
         let mut state = self.lock();

@@ -32,7 +32,7 @@
 use super::http::{graph_error, Http};
 use super::sent::{preflight, SentLog};
 use super::signature::{self, SignatureError};
-use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig};
+use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig, SentCheck};
 use crate::model::{
     Attachment, Capabilities, ChannelKind, ChannelRef, Identity, InboundMessage, OutboundId,
     OutboundMessage, Visibility,
@@ -107,6 +107,25 @@ pub struct WhatsappStatus {
     pub at: DateTime<Utc>,
     /// Why it failed (empty unless failed).
     pub errors: Vec<StatusError>,
+}
+
+impl WhatsappStatus {
+    /// For a `failed` status: the network's errors, readable (titles and
+    /// codes, or a plain sentence when the payload gave none).
+    pub fn failure_reason(&self) -> Option<String> {
+        (self.status == MessageStatus::Failed).then(|| {
+            let errors: Vec<String> = self
+                .errors
+                .iter()
+                .map(|e| format!("{} ({})", e.title, e.code))
+                .collect();
+            if errors.is_empty() {
+                "WhatsApp reported the message as failed".to_owned()
+            } else {
+                errors.join("; ")
+            }
+        })
+    }
 }
 
 /// What one WhatsApp webhook request carried.
@@ -451,7 +470,35 @@ pub struct WhatsappChannel {
 #[derive(Default)]
 struct WindowState {
     last_inbound: HashMap<String, DateTime<Utc>>,
+    /// Size of `last_inbound` after its last pruning: it is pruned again
+    /// when it has doubled, so memory follows the customers whose window is
+    /// open, at amortised constant cost.
+    pruned_size: usize,
     sent_ids: HashMap<String, OutboundId>,
+    /// `sent_ids` keys, oldest first: the same bound as the receipts.
+    sent_order: std::collections::VecDeque<String>,
+}
+
+impl WindowState {
+    fn remember_sent(&mut self, wamid: String, outbound: OutboundId) {
+        if self.sent_ids.insert(wamid.clone(), outbound).is_none() {
+            self.sent_order.push_back(wamid);
+        }
+        while self.sent_order.len() > super::sent::REMEMBERED_RECEIPTS {
+            if let Some(oldest) = self.sent_order.pop_front() {
+                self.sent_ids.remove(&oldest);
+            }
+        }
+    }
+
+    fn prune_closed_windows(&mut self, now: DateTime<Utc>) {
+        if self.last_inbound.len() < (2 * self.pruned_size).max(1024) {
+            return;
+        }
+        let open_since = now - Duration::hours(SERVICE_WINDOW_HOURS);
+        self.last_inbound.retain(|_, last| *last > open_since);
+        self.pruned_size = self.last_inbound.len();
+    }
 }
 
 impl std::fmt::Debug for WhatsappChannel {
@@ -511,6 +558,7 @@ impl WhatsappChannel {
         if *last < at {
             *last = at;
         }
+        state.prune_closed_windows(at);
     }
 
     /// Records the customer messages of a parsed webhook for this number
@@ -531,25 +579,19 @@ impl WhatsappChannel {
             .filter(|s| s.channel == self.channel)
             .filter_map(|s| {
                 let outbound = *state.sent_ids.get(&s.message_id)?;
-                let reason = (s.status == MessageStatus::Failed).then(|| {
-                    let errors: Vec<String> = s
-                        .errors
-                        .iter()
-                        .map(|e| format!("{} ({})", e.title, e.code))
-                        .collect();
-                    if errors.is_empty() {
-                        "WhatsApp reported the message as failed".to_owned()
-                    } else {
-                        errors.join("; ")
-                    }
-                });
                 Some(DeliveryUpdate {
                     outbound,
                     status: s.status,
-                    reason,
+                    reason: s.failure_reason(),
                 })
             })
             .collect()
+    }
+
+    /// The send this adapter made under the `wamid`, while it remembers it
+    /// (in memory: not after a restart).
+    pub fn sent_outbound(&self, wamid: &str) -> Option<OutboundId> {
+        self.lock().sent_ids.get(wamid).copied()
     }
 
     /// Whether the customer `wa_id` may be sent free-form messages now.
@@ -622,6 +664,14 @@ impl Channel for WhatsappChannel {
         &self.capabilities
     }
 
+    /// A receipt this adapter still remembers, else unknown: the WhatsApp Cloud API has no idempotency key and no lookup of a message by the sender's reference.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        self.sent.check(
+            &message.id,
+            "the WhatsApp Cloud API has no idempotency key and no lookup of a message by the sender's reference: the earlier attempt may have been delivered",
+        )
+    }
+
     async fn send(&self, message: &OutboundMessage) -> Result<DeliveryReceipt, ChannelError> {
         if let Some(receipt) = self.sent.get(&message.id) {
             return Ok(receipt);
@@ -650,9 +700,52 @@ impl Channel for WhatsappChannel {
             external_id,
         };
         self.lock()
-            .sent_ids
-            .insert(receipt.external_id.clone(), message.id);
+            .remember_sent(receipt.external_id.clone(), message.id);
         self.sent.record(&receipt);
         Ok(receipt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sent_ids_are_bounded_oldest_first() {
+        let mut state = WindowState::default();
+        let total = super::super::sent::REMEMBERED_RECEIPTS + 10;
+        for n in 0..total {
+            state.remember_sent(
+                format!("wamid.{n}"),
+                OutboundId(uuid::Uuid::from_u128(n as u128)),
+            );
+        }
+        assert_eq!(
+            state.sent_ids.len(),
+            super::super::sent::REMEMBERED_RECEIPTS
+        );
+        assert!(!state.sent_ids.contains_key("wamid.9"));
+        assert!(state.sent_ids.contains_key("wamid.10"));
+        assert_eq!(
+            state.sent_ids.get(&format!("wamid.{}", total - 1)),
+            Some(&OutboundId(uuid::Uuid::from_u128((total - 1) as u128)))
+        );
+    }
+
+    #[test]
+    fn closed_service_windows_are_pruned_and_open_ones_kept() {
+        let mut state = WindowState::default();
+        let start: DateTime<Utc> = "2026-11-23T00:00:00Z".parse().unwrap();
+        for n in 0..1023 {
+            state.last_inbound.insert(format!("old{n}"), start);
+        }
+        let later = start + Duration::hours(SERVICE_WINDOW_HOURS) + Duration::minutes(1);
+        state
+            .last_inbound
+            .insert("recent".into(), later - Duration::hours(1));
+        state.prune_closed_windows(later);
+        assert_eq!(state.last_inbound.len(), 1);
+        assert!(state.last_inbound.contains_key("recent"));
+        assert_eq!(state.pruned_size, 1);
     }
 }

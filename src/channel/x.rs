@@ -30,7 +30,7 @@
 use super::http::Http;
 use super::sent::{preflight, SentLog};
 use super::signature::{self, SignatureError};
-use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig};
+use super::{Channel, ChannelError, DeliveryReceipt, HttpConfig, SentCheck};
 use crate::model::{
     Attachment, Capabilities, ChannelKind, ChannelRef, Identity, InboundMessage, Language,
     OutboundMessage, Visibility,
@@ -559,6 +559,14 @@ impl Channel for XChannel {
 
     fn capabilities(&self) -> &Capabilities {
         &self.capabilities
+    }
+
+    /// A receipt this adapter still remembers, else unknown: the X API has no idempotency key and no lookup of a post or DM by the sender's reference.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        self.sent.check(
+            &message.id,
+            "the X API has no idempotency key and no lookup of a post or DM by the sender's reference: the earlier attempt may have been posted",
+        )
     }
 
     async fn send(&self, message: &OutboundMessage) -> Result<DeliveryReceipt, ChannelError> {

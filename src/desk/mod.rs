@@ -17,9 +17,20 @@
 //!    token bucket), and records the outcome as an
 //!    [`Input::DeliveryReport`]. Transient failures are recorded and retried
 //!    with exponential backoff and seeded jitter ([`RetryPolicy`]); permanent
-//!    ones are recorded as `Failed { permanent: true }` and not retried. A
-//!    send's [`OutboundId`] is its idempotency key at the channel, so a send
-//!    retried after a crash is not delivered twice;
+//!    ones are recorded as `Failed { permanent: true }` and not retried.
+//!    Before a send reaches the network its attempt is appended durably
+//!    ([`Input::DeliveryAttempt`], `delivery_attempted`). A crash after the
+//!    network accepted a send but before its receipt was recorded therefore
+//!    leaves a send *in doubt* ([`Engine::sends_in_doubt`]), and the next
+//!    start does not send it again blindly — X, Meta and WhatsApp have no
+//!    idempotency keys, and the adapters remember receipts only in memory.
+//!    It asks the channel ([`Channel::check_sent`]): a remembered or
+//!    looked-up receipt is recorded as delivered, a channel that is sure
+//!    the network lacks it (or deduplicates by [`OutboundId`], like
+//!    [`MemoryChannel`](crate::channel::MemoryChannel)) sends it, and
+//!    otherwise the send is recorded as `delivery_unknown` with the reason,
+//!    for a person to check, and never repeated. So no send is delivered
+//!    twice across crashes; the price is one more append per batch of sends;
 //! 3. sleeps until the engine's [`Engine::next_deadline`] and sends it an
 //!    [`Input::Tick`];
 //! 4. saves a [`DeskSnapshot`] (engine state and owed sends) every
@@ -48,7 +59,7 @@ mod outbox;
 pub use clock::{Clock, ManualClock, SystemClock, TokioClock};
 pub use outbox::RetryPolicy;
 
-use crate::channel::{Channel, ChannelError, DeliveryReceipt};
+use crate::channel::{Channel, ChannelError, DeliveryReceipt, SentCheck};
 use crate::directory::CustomerDirectory;
 use crate::engine::{
     DeliveryOutcome, Engine, EngineConfig, EngineError, EngineState, ErasurePlan, Event,
@@ -438,7 +449,14 @@ impl DeskHandle {
     }
 }
 
-type SendResult = (OutboundId, Result<DeliveryReceipt, ChannelError>);
+/// What became of one send task: the network's answer, or, for a send in
+/// doubt that the channel could not verify, why its outcome is unknown.
+enum SendOutcome {
+    Sent(Result<DeliveryReceipt, ChannelError>),
+    Unknown(String),
+}
+
+type SendResult = (OutboundId, SendOutcome);
 
 /// Optional edges of a desk: the customer directory and the notifier.
 #[derive(Default, Clone)]
@@ -577,6 +595,13 @@ async fn load(
             .apply_all(std::iter::once(event.clone()))
             .map_err(DeskError::Replay)?;
         engine.record_attainment(&event, &mut attainment);
+    }
+    // Handed to the network by an earlier run with no outcome recorded: the
+    // network may have them. They are checked with the channel, not resent.
+    for id in engine.sends_in_doubt() {
+        if let Some(entry) = outbox.entries.get_mut(&id) {
+            entry.in_doubt = true;
+        }
     }
     Ok(Loaded {
         engine,
@@ -720,7 +745,13 @@ impl Desk {
             if !accepting && drain_until.is_none() {
                 drain_until = Some(Instant::now() + self.config.drain_timeout);
             }
-            let retry_at = if accepting { self.dispatch() } else { None };
+            let retry_at = if accepting {
+                let (retry_at, ready) = self.dispatch();
+                self.start_sends(ready).await?;
+                retry_at
+            } else {
+                None
+            };
             if !accepting && self.outbox.in_flight() == 0 {
                 break;
             }
@@ -811,7 +842,7 @@ impl Desk {
                     }
                 }
                 () = sleep_until_opt(drain_until), if !accepting => {
-                    tracing::warn!(in_flight = self.outbox.in_flight(), "drain timed out; sends still owed are retried at the next start");
+                    tracing::warn!(in_flight = self.outbox.in_flight(), "drain timed out; sends in flight are checked with their channel at the next start");
                     break;
                 }
             }
@@ -1036,7 +1067,9 @@ impl Desk {
                     self.outbox = outbox;
                     for id in in_flight {
                         if let Some(entry) = self.outbox.entries.get_mut(&id) {
+                            // Its task is still running and will report.
                             entry.in_flight = true;
+                            entry.in_doubt = false;
                         }
                     }
                     self.last_snapshot = snapshot;
@@ -1157,9 +1190,13 @@ impl Desk {
         }
     }
 
-    /// Starts every send that is due, within limits; returns when the next
-    /// owed send becomes due (retry or rate limit), if any.
-    fn dispatch(&mut self) -> Option<Instant> {
+    /// Picks every send that is due, within limits (marked in flight), and
+    /// returns when the next owed send becomes due (retry or rate limit), if
+    /// any, with the sends to start. A send in doubt (attempted by an
+    /// earlier run without an outcome) is checked with its channel here and
+    /// sent only if the channel says it is safe; the others are started by
+    /// [`Desk::start_sends`] once their attempt is on disk.
+    fn dispatch(&mut self) -> (Option<Instant>, Vec<OutboundId>) {
         let now = Instant::now();
         let mut in_flight = self.outbox.in_flight();
         let mut next: Option<Instant> = None;
@@ -1167,6 +1204,7 @@ impl Desk {
             *next = Some(next.map_or(at, |n| n.min(at)));
         };
         let mut unroutable = Vec::new();
+        let mut ready = Vec::new();
         for (id, entry) in self.outbox.entries.iter_mut() {
             if entry.in_flight {
                 continue;
@@ -1193,14 +1231,28 @@ impl Desk {
             entry.in_flight = true;
             entry.attempts += 1;
             in_flight += 1;
+            if !entry.in_doubt {
+                ready.push(*id);
+                continue;
+            }
+            entry.in_doubt = false;
             let channel = channel.clone();
             let message = entry.message.clone();
             let results = self.results_tx.clone();
-            let span = tracing::debug_span!("desk.send", outbound = %message.id, channel = %message.channel, attempt = entry.attempts);
+            let span = tracing::debug_span!("desk.check", outbound = %message.id, channel = %message.channel);
             tokio::spawn(
                 async move {
-                    let result = channel.send(&message).await;
-                    let _ = results.send((message.id, result)).await;
+                    let outcome = match channel.check_sent(&message).await {
+                        SentCheck::Delivered(receipt) => SendOutcome::Sent(Ok(receipt)),
+                        // Still recorded as attempted: a crash during this
+                        // send leaves it in doubt again, not resent blindly.
+                        SentCheck::SafeToSend => SendOutcome::Sent(channel.send(&message).await),
+                        SentCheck::Unknown(why) => SendOutcome::Unknown(format!(
+                            "handed to {} before a restart and no answer was recorded; {why}",
+                            message.channel
+                        )),
+                    };
+                    let _ = results.send((message.id, outcome)).await;
                 }
                 .instrument(span),
             );
@@ -1215,11 +1267,72 @@ impl Desk {
                     entry.message.channel
                 ));
                 tokio::spawn(async move {
-                    let _ = results.send((id, Err(error))).await;
+                    let _ = results.send((id, SendOutcome::Sent(Err(error)))).await;
                 });
             }
         }
-        next
+        (next, ready)
+    }
+
+    /// Records that these sends are handed to the network (one durable
+    /// append of their `delivery_attempted` events), then starts them. If
+    /// the append fails nothing is sent: they stay owed, not in flight.
+    async fn start_sends(&mut self, ready: Vec<OutboundId>) -> Result<(), DeskError> {
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let mut events = Vec::with_capacity(ready.len());
+        let mut attempted = Vec::with_capacity(ready.len());
+        for id in ready {
+            let now = self.now();
+            match self
+                .engine
+                .handle(now, Input::DeliveryAttempt { outbound: id })
+            {
+                Ok(new) => {
+                    self.fold(&new);
+                    events.extend(new);
+                    attempted.push(id);
+                }
+                Err(error) => {
+                    // The engine no longer owes it (its conversation was archived).
+                    tracing::debug!(outbound = %id, %error, "send dropped before its attempt");
+                    self.outbox.entries.remove(&id);
+                }
+            }
+        }
+        let expected = self.engine.last_seq();
+        self.persist_and_answer(events, vec![(0, 0, Waiting::Internal)])
+            .await?;
+        // After a failed append the engine is rebuilt from the store: it
+        // reaches `expected` only if the attempts are on disk after all.
+        let durable = self.engine.last_seq() == expected;
+        for id in attempted {
+            let Some(entry) = self.outbox.entries.get_mut(&id) else {
+                continue;
+            };
+            if !durable {
+                // Not sent: whatever the rebuilt engine holds, this run knows
+                // the network never saw it.
+                entry.in_flight = false;
+                entry.in_doubt = false;
+                continue;
+            }
+            let Some(channel) = self.channels.get(&entry.message.channel).cloned() else {
+                continue;
+            };
+            let message = entry.message.clone();
+            let results = self.results_tx.clone();
+            let span = tracing::debug_span!("desk.send", outbound = %message.id, channel = %message.channel, attempt = entry.attempts);
+            tokio::spawn(
+                async move {
+                    let result = channel.send(&message).await;
+                    let _ = results.send((message.id, SendOutcome::Sent(result))).await;
+                }
+                .instrument(span),
+            );
+        }
+        Ok(())
     }
 
     /// Records send outcomes as delivery reports and schedules retries.
@@ -1230,6 +1343,18 @@ impl Desk {
                 continue;
             };
             entry.in_flight = false;
+            let result = match result {
+                SendOutcome::Sent(result) => result,
+                SendOutcome::Unknown(reason) => {
+                    metrics::counter!("caredesk_sends_total", "outcome" => "unknown").increment(1);
+                    tracing::warn!(outbound = %id, %reason, "send outcome unknown; not resent");
+                    inputs.push(Input::DeliveryReport {
+                        outbound: id,
+                        outcome: DeliveryOutcome::Unknown { reason },
+                    });
+                    continue;
+                }
+            };
             let outcome = match result {
                 Ok(receipt) => {
                     metrics::counter!("caredesk_sends_total", "outcome" => "delivered")

@@ -114,6 +114,9 @@ pub(crate) struct Entry {
     pub(crate) attempts: u32,
     pub(crate) not_before: Option<Instant>,
     pub(crate) in_flight: bool,
+    /// Handed to the network by an earlier run with no outcome recorded:
+    /// checked with the channel before anything is sent.
+    pub(crate) in_doubt: bool,
 }
 
 /// The sends owed, by id (ids are v7 uuids: oldest first).
@@ -137,11 +140,13 @@ impl Outbox {
             attempts: 0,
             not_before: None,
             in_flight: false,
+            in_doubt: false,
         });
     }
 
     /// Follows the events: a requested reply (or satisfaction survey) is
-    /// owed until it is delivered or fails for good.
+    /// owed until it is delivered, fails for good, or its outcome is
+    /// recorded as unknown.
     pub(crate) fn observe(&mut self, events: &[Event]) {
         for event in events {
             match &event.payload {
@@ -149,7 +154,8 @@ impl Outbox {
                 | EventPayload::SurveyRequested { outbound, .. } => {
                     self.insert((**outbound).clone());
                 }
-                EventPayload::DeliverySucceeded { outbound, .. } => {
+                EventPayload::DeliverySucceeded { outbound, .. }
+                | EventPayload::DeliveryUnknown { outbound, .. } => {
                     self.entries.remove(outbound);
                 }
                 EventPayload::DeliveryFailed { outbound, failure } if failure.permanent => {

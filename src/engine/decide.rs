@@ -192,8 +192,23 @@ impl Engine {
                         outbound,
                         failure: DeliveryFailure { reason, permanent },
                     },
+                    DeliveryOutcome::Unknown { reason } => {
+                        EventPayload::DeliveryUnknown { outbound, reason }
+                    }
                 }])
             }
+            Input::DeliveryAttempt { outbound } => {
+                if !self.state.pending_sends.contains_key(&outbound) {
+                    return Err(EngineError::UnknownOutbound(outbound));
+                }
+                Ok(vec![EventPayload::DeliveryAttempted { outbound }])
+            }
+            Input::Undelivered {
+                channel,
+                external_id,
+                outbound,
+                reason,
+            } => self.decide_undelivered(&channel, external_id, outbound, reason),
             Input::DecideDraft {
                 draft,
                 supervisor,
@@ -223,6 +238,82 @@ impl Engine {
             | Input::SurveyResponse { .. }) => self.decide_sales(now, &mut ids, input),
             Input::Tick => Ok(Vec::new()),
         }
+    }
+
+    /// A late delivery failure: the network had accepted the send (its
+    /// receipt recorded, or recorded now when the status overtook it).
+    fn decide_undelivered(
+        &self,
+        channel: &crate::model::ChannelRef,
+        external_id: String,
+        outbound: Option<crate::model::OutboundId>,
+        reason: String,
+    ) -> Result<Vec<EventPayload>, EngineError> {
+        let index = self
+            .config
+            .channel_index(channel)
+            .ok_or_else(|| EngineError::UnknownChannel(channel.to_string()))?;
+        let index = u16::try_from(index).unwrap_or(u16::MAX);
+        let mut events = Vec::with_capacity(2);
+        let (outbound, conversation, message) =
+            match outbound.and_then(|id| self.state.pending_sends.get(&id).map(|p| (id, p))) {
+                Some((id, pending)) if pending.channel == index => {
+                    // The status arrived before the network's answer was
+                    // recorded: record the acceptance it proves first.
+                    events.push(EventPayload::DeliverySucceeded {
+                        outbound: id,
+                        external_id: external_id.clone(),
+                    });
+                    (id, pending.conversation, pending.message)
+                }
+                _ => {
+                    let conversation = self
+                        .state
+                        .conversation_of_external(index, &external_id)
+                        .ok_or_else(|| EngineError::UnknownSentMessage(external_id.clone()))?;
+                    let record = self
+                        .state
+                        .conversations
+                        .get(&conversation)
+                        .ok_or(EngineError::UnknownConversation(conversation))?;
+                    let sent = record
+                        .messages
+                        .iter()
+                        .find(|m| {
+                            m.outbound.is_some() && m.external_id.as_deref() == Some(&external_id)
+                        })
+                        .ok_or_else(|| EngineError::UnknownSentMessage(external_id.clone()))?;
+                    if sent.undelivered {
+                        // Reported before: nothing changes.
+                        return Ok(Vec::new());
+                    }
+                    match sent.outbound {
+                        Some(id) => (id, conversation, sent.id),
+                        None => return Err(EngineError::UnknownSentMessage(external_id)),
+                    }
+                }
+            };
+        let first_response = self
+            .state
+            .conversations
+            .get(&conversation)
+            .and_then(|record| {
+                record.messages.iter().find(|m| {
+                    m.outbound.is_some()
+                        && !m.note
+                        && matches!(m.author, crate::model::Author::Agent { .. })
+                })
+            })
+            .is_some_and(|first| first.id == message);
+        events.push(EventPayload::DeliveryFailedLate {
+            outbound,
+            conversation,
+            message,
+            external_id,
+            reason,
+            first_response,
+        });
+        Ok(events)
     }
 
     fn record(&self, id: ConversationId) -> Result<&crate::model::Conversation, EngineError> {

@@ -49,6 +49,11 @@ pub enum EngineError {
     /// No such send awaiting a report.
     #[error("unknown or already reported outbound message {0}")]
     UnknownOutbound(OutboundId),
+    /// A late delivery failure names a network id that matches no sent
+    /// message the engine holds (never recorded as delivered on that
+    /// channel, or its conversation was archived): nothing to record.
+    #[error("no sent message with network id {0:?} on this channel")]
+    UnknownSentMessage(String),
     /// The change is not allowed from the conversation's status.
     #[error("cannot go from {from} to {to}")]
     InvalidTransition {

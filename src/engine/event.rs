@@ -358,6 +358,44 @@ pub enum EventPayload {
         /// Why.
         failure: DeliveryFailure,
     },
+    /// The runtime handed a send to the network (recorded before the
+    /// network is called, so that a crash cannot hide an attempt).
+    DeliveryAttempted {
+        /// The send.
+        outbound: OutboundId,
+    },
+    /// A send's outcome cannot be known: it was attempted, the answer was
+    /// lost, and the channel cannot verify it. It is not sent again (the
+    /// network may have delivered it); a person should check.
+    DeliveryUnknown {
+        /// The send.
+        outbound: OutboundId,
+        /// What is known, readable.
+        reason: String,
+    },
+    /// The network accepted a send (`delivery_succeeded`) and later reported
+    /// that it could not deliver it: the customer never saw the reply.
+    ///
+    /// The SLA record stands (the reply was written in time, and its clocks
+    /// were met then), but the customer is owed an answer again: when the
+    /// failed reply is the conversation's latest and it is an active query,
+    /// a next-response clock starts at this event. `first_response` says
+    /// whether the failed reply was the conversation's first response, so
+    /// reports can count first responses that never reached the customer.
+    DeliveryFailedLate {
+        /// The send.
+        outbound: OutboundId,
+        /// Its conversation.
+        conversation: ConversationId,
+        /// The reply's message.
+        message: MessageId,
+        /// The network's id for it.
+        external_id: String,
+        /// The network's reason.
+        reason: String,
+        /// Whether it was the conversation's first response.
+        first_response: bool,
+    },
     /// An internal note (agents only; not a response).
     NoteAdded {
         /// The note's message id.
@@ -641,7 +679,8 @@ impl EventPayload {
             | EventPayload::ConversionRecorded { conversation, .. }
             | EventPayload::SurveyRequested { conversation, .. }
             | EventPayload::SurveySkipped { conversation, .. }
-            | EventPayload::SurveyAnswered { conversation, .. } => Some(*conversation),
+            | EventPayload::SurveyAnswered { conversation, .. }
+            | EventPayload::DeliveryFailedLate { conversation, .. } => Some(*conversation),
             EventPayload::DraftCreated { draft } => Some(draft.conversation),
             EventPayload::NotificationRequested { notification } => Some(notification.conversation),
             _ => None,
@@ -672,6 +711,9 @@ impl EventPayload {
             EventPayload::ReplyRequested { .. } => "reply_requested",
             EventPayload::DeliverySucceeded { .. } => "delivery_succeeded",
             EventPayload::DeliveryFailed { .. } => "delivery_failed",
+            EventPayload::DeliveryAttempted { .. } => "delivery_attempted",
+            EventPayload::DeliveryUnknown { .. } => "delivery_unknown",
+            EventPayload::DeliveryFailedLate { .. } => "delivery_failed_late",
             EventPayload::NoteAdded { .. } => "note_added",
             EventPayload::StatusChanged { .. } => "status_changed",
             EventPayload::MentionPromoted { .. } => "mention_promoted",

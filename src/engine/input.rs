@@ -4,7 +4,7 @@ use super::TransferTarget;
 use crate::directory::CustomerProfile;
 use crate::guard::{ApprovalDecision, DraftId};
 use crate::model::{
-    Agent, AgentId, Attachment, Classification, CloseReason, ConversationId, Identity,
+    Agent, AgentId, Attachment, ChannelRef, Classification, CloseReason, ConversationId, Identity,
     InboundMessage, OutboundId, Presence, Priority, Visibility,
 };
 use chrono::{DateTime, Utc};
@@ -50,6 +50,15 @@ pub enum DeliveryOutcome {
         reason: String,
         /// Whether retrying cannot help.
         permanent: bool,
+    },
+    /// Nobody knows: an attempt was started (`delivery_attempted`) and its
+    /// answer was lost (the process died while the network was answering),
+    /// and the channel cannot tell whether the network took it. The send is
+    /// not tried again, since the network may have delivered it already; it
+    /// is recorded as `delivery_unknown` for a person to check.
+    Unknown {
+        /// What is known, readable (which attempt, why it cannot be verified).
+        reason: String,
     },
 }
 
@@ -179,6 +188,33 @@ pub enum Input {
         outbound: OutboundId,
         /// What happened.
         outcome: DeliveryOutcome,
+    },
+    /// The runtime is about to hand a requested send to the network
+    /// (`delivery_attempted`, appended durably before the network is
+    /// called). After a crash, a send attempted without a reported outcome
+    /// is in doubt ([`Engine::sends_in_doubt`](super::Engine::sends_in_doubt))
+    /// and must not be sent blindly again.
+    DeliveryAttempt {
+        /// The send.
+        outbound: OutboundId,
+    },
+    /// The network reports that a message it had accepted could not be
+    /// delivered after all (a WhatsApp `failed` status for a `wamid` it
+    /// returned): recorded as `delivery_failed_late`.
+    ///
+    /// The message is found by its network id on `channel`; `outbound`, when
+    /// the adapter remembers it, also finds a send whose receipt has not
+    /// been recorded yet (the status overtook the network's answer). A
+    /// repeated report changes nothing.
+    Undelivered {
+        /// The brand account that sent it.
+        channel: ChannelRef,
+        /// The network's id for the message (the receipt's external id).
+        external_id: String,
+        /// The send, if the adapter knows it.
+        outbound: Option<OutboundId>,
+        /// The network's reason, readable.
+        reason: String,
     },
     /// A supervisor decides on a draft waiting for approval.
     DecideDraft {

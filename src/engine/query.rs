@@ -25,6 +25,19 @@ pub struct QueueEntry<'a> {
 }
 
 impl Engine {
+    /// Requested sends that were handed to the network
+    /// (`delivery_attempted`) and have no outcome reported since, oldest
+    /// first. While a runtime runs, these are its sends in flight; after a
+    /// restart they are in doubt: the network may or may not have taken
+    /// them, so they must be verified with the channel, not sent again.
+    pub fn sends_in_doubt(&self) -> impl Iterator<Item = crate::model::OutboundId> + '_ {
+        self.state
+            .pending_sends
+            .iter()
+            .filter(|(_, pending)| pending.attempted)
+            .map(|(id, _)| *id)
+    }
+
     /// A conversation with its messages, if it is in the hot state.
     pub fn conversation(&self, id: ConversationId) -> Option<ConversationView<'_>> {
         self.state

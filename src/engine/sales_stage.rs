@@ -12,7 +12,16 @@
 //! [`Engine::required_skills`] returns it for the conversation, which is
 //! what the router reads when it builds the conversation's requirements
 //! (the foundation's `SimpleRouter` has no skills and ignores it; the indexed
-//! router takes it as `RouteRequirements::required_skills`).
+//! router takes it as `RouteRequirements::required_skills`). Because a new
+//! conversation is queued and routed as soon as it opens, before the
+//! opportunity (a reaction to the message) is recorded, routing requires
+//! the same skill from a conversation that carries the `purchase` intent
+//! and has no opportunity yet: a purchase question waits for a sales agent
+//! rather than going to any free one. A conversation already assigned when
+//! it becomes an opportunity stays with its agent (moving it is a
+//! transfer); one still waiting is routed again under the new requirement,
+//! keeping its arrival. No relaxation step lifts a required skill: with no
+//! sales agent signed in, the conversation waits in its queue.
 //!
 //! An agent attaches an offer to a reply with [`Input::ReplyWithOffer`]
 //! (`sales_offer_made`, after the reply's `reply_requested`). A booking reported
@@ -263,6 +272,37 @@ impl SalesState {
     }
 }
 
+/// The skills routing requires for a conversation because of sales: its
+/// opportunity's (as the `opportunity_opened` event recorded it), or, while
+/// it has none, the configured sales skill when the conversation carries
+/// the `purchase` intent. The second case matters because the opportunity
+/// is a reaction to the customer's message, and a new conversation is
+/// queued and routed as soon as it opens: without it, a purchase question
+/// would be given to any free agent before its opportunity required the
+/// sales skill.
+pub(crate) fn routing_skills(
+    config: &EngineConfig,
+    sales: &SalesState,
+    record: &ConversationRecord,
+) -> Vec<(Skill, u8)> {
+    let id = record.conversation.id;
+    if sales.by_conversation.contains_key(&id) {
+        return sales.required_skills(id);
+    }
+    match config.sales.as_ref().and_then(|s| s.skill.clone()) {
+        Some(skill)
+            if record
+                .conversation
+                .intents
+                .binary_search(&Intent::purchase())
+                .is_ok() =>
+        {
+            vec![skill]
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn secs(value: u64) -> Duration {
     Duration::seconds(
         i64::try_from(value)
@@ -289,9 +329,13 @@ impl Engine {
     }
 
     /// The skills (with minimum levels) routing must require for a
-    /// conversation because it is a sales opportunity (empty otherwise).
+    /// conversation because it is a sales opportunity, or carries the
+    /// `purchase` intent while sales are configured (empty otherwise).
     pub fn required_skills(&self, conversation: ConversationId) -> Vec<(Skill, u8)> {
-        self.state.sales.required_skills(conversation)
+        match self.state.conversations.get(&conversation) {
+            Some(record) => routing_skills(&self.config, &self.state.sales, record),
+            None => self.state.sales.required_skills(conversation),
+        }
     }
 
     /// Decides the sales and survey inputs.
@@ -747,6 +791,7 @@ pub(super) fn apply(
                     conversation: *conversation,
                     message: *message,
                     channel,
+                    attempted: false,
                 },
             );
             state.sales.surveys.insert(

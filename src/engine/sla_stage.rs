@@ -225,6 +225,31 @@ pub(super) fn reactions(
                 start(record, policy, SlaTarget::NextResponse, now, out);
             }
         }
+        EventPayload::DeliveryFailedLate { message, .. } => {
+            // The customer never saw the reply: if it is the latest one,
+            // they are owed an answer again, from now.
+            let Some(policy) = current_policy(config, record) else {
+                return;
+            };
+            let latest_reply = record
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.outbound.is_some() && !m.note && (!m.undelivered || m.id == *message))
+                .is_none_or(|m| m.id == *message);
+            let next_open = record
+                .sla
+                .as_ref()
+                .and_then(|s| s.clock(SlaTarget::NextResponse))
+                .is_some_and(SlaClock::is_open);
+            if conversation.kind == Kind::Query
+                && conversation.status.is_active()
+                && latest_reply
+                && !next_open
+            {
+                start(record, policy, SlaTarget::NextResponse, now, out);
+            }
+        }
         EventPayload::ReplyRequested { automated, .. } => {
             let Some(policy) = current_policy(config, record) else {
                 return;

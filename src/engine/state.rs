@@ -96,6 +96,10 @@ pub(crate) struct PendingSend {
     pub(crate) conversation: ConversationId,
     pub(crate) message: MessageId,
     pub(crate) channel: u16,
+    /// Handed to the network (`delivery_attempted`) with no outcome
+    /// reported since.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) attempted: bool,
 }
 
 /// Everything the engine knows: plain serde data, rebuilt exactly by replay.
@@ -349,8 +353,11 @@ impl EngineState {
         let Some(record) = self.conversations.get(&id) else {
             return;
         };
-        let needs =
-            routing_stage::requirements(&config.routing, record, &self.sales.required_skills(id));
+        let needs = routing_stage::requirements(
+            &config.routing,
+            record,
+            &super::sales_stage::routing_skills(config, &self.sales, record),
+        );
         let priority = record.conversation.priority;
         let previous = self.router.assignee(id);
         let _ = self.router.assign_manually(id, agent, needs, priority, at);
@@ -371,8 +378,11 @@ impl EngineState {
         let Some(record) = self.conversations.get(&id) else {
             return;
         };
-        let needs =
-            routing_stage::requirements(&config.routing, record, &self.sales.required_skills(id));
+        let needs = routing_stage::requirements(
+            &config.routing,
+            record,
+            &super::sales_stage::routing_skills(config, &self.sales, record),
+        );
         let arrival = self.router.arrival(id).unwrap_or(at);
         let deadline = routing_stage::deadline(record);
         let priority = record.conversation.priority;
@@ -663,6 +673,7 @@ impl EngineState {
                             text: inbound.text.clone(),
                             external_id: Some(inbound.external_id.clone()),
                             outbound: None,
+                            undelivered: false,
                             at,
                         },
                     );
@@ -696,7 +707,7 @@ impl EngineState {
                             let needs = routing_stage::requirements(
                                 &config.routing,
                                 record,
-                                &self.sales.required_skills(*conversation),
+                                &super::sales_stage::routing_skills(config, &self.sales, record),
                             );
                             let deadline = routing_stage::deadline(record);
                             let priority = record.conversation.priority;
@@ -916,6 +927,7 @@ impl EngineState {
                             text: outbound.text.clone(),
                             external_id: None,
                             outbound: Some(outbound.id),
+                            undelivered: false,
                             at,
                         },
                     );
@@ -925,6 +937,7 @@ impl EngineState {
                             conversation: *conversation,
                             message: *message,
                             channel,
+                            attempted: false,
                         },
                     );
                 }
@@ -949,6 +962,27 @@ impl EngineState {
             EventPayload::DeliveryFailed { outbound, failure } => {
                 if failure.permanent {
                     self.pending_sends.remove(outbound);
+                } else if let Some(pending) = self.pending_sends.get_mut(outbound) {
+                    pending.attempted = false;
+                }
+            }
+            EventPayload::DeliveryAttempted { outbound } => {
+                if let Some(pending) = self.pending_sends.get_mut(outbound) {
+                    pending.attempted = true;
+                }
+            }
+            EventPayload::DeliveryUnknown { outbound, .. } => {
+                self.pending_sends.remove(outbound);
+            }
+            EventPayload::DeliveryFailedLate {
+                conversation,
+                message,
+                ..
+            } => {
+                if let Some(record) = self.conversations.get_mut(conversation) {
+                    if let Some(m) = record.messages.iter_mut().find(|m| m.id == *message) {
+                        m.undelivered = true;
+                    }
                 }
             }
             EventPayload::NoteAdded {
@@ -971,6 +1005,7 @@ impl EngineState {
                             text: text.clone(),
                             external_id: None,
                             outbound: None,
+                            undelivered: false,
                             at,
                         },
                     );

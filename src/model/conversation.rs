@@ -194,6 +194,11 @@ pub struct Message {
     pub external_id: Option<String>,
     /// For outbound messages, the send the engine requested.
     pub outbound: Option<OutboundId>,
+    /// For outbound messages: the network accepted it, then reported that
+    /// it could not deliver it (`delivery_failed_late`); the customer never
+    /// saw it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undelivered: bool,
     /// When it was received or written.
     #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::model::fuzz::time))]
     pub at: DateTime<Utc>,

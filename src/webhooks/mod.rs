@@ -60,7 +60,7 @@
 
 use crate::desk::{Clock, DeskError, DeskHandle, SystemClock};
 #[cfg(feature = "whatsapp")]
-use crate::engine::{DeliveryOutcome, Input};
+use crate::engine::Input;
 use crate::model::InboundMessage;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -76,7 +76,7 @@ use std::sync::Arc;
 #[cfg(feature = "email")]
 use crate::channel::email::EmailChannel;
 #[cfg(feature = "whatsapp")]
-use crate::channel::whatsapp::{DeliveryUpdate, MessageStatus, WhatsappChannel, WhatsappStatus};
+use crate::channel::whatsapp::{WhatsappChannel, WhatsappStatus};
 
 /// The signature header of the e-mail route: `sha256=<hex HMAC-SHA256 of
 /// the raw message under the shared secret>`, set by whatever forwards
@@ -431,21 +431,32 @@ async fn whatsapp_handshake(
     }
 }
 
-/// Records a `failed` status for a send the desk still owes. The desk
-/// refuses (`UnknownOutbound`) one it has already concluded (delivered when
-/// the API accepted it): that is not an error here, the notice hook has it.
+/// Records each `failed` status of this number as a late delivery failure
+/// (`Input::Undelivered`): a status carries the `wamid` the API returned, so
+/// the network had accepted the send, whether or not the desk has recorded
+/// its receipt yet. The engine finds the reply by its `wamid` (after a
+/// restart too); the adapter's memory of the send covers a status that
+/// overtakes the API's answer. A status for a message the engine does not
+/// hold (not sent by this desk, or archived) is refused there and only
+/// noticed here; a repeated status changes nothing.
 #[cfg(feature = "whatsapp")]
-async fn report_failures(shared: &Shared, updates: Vec<DeliveryUpdate>) -> Result<(), Response> {
-    for update in updates {
-        if update.status != MessageStatus::Failed {
+async fn report_failures(
+    shared: &Shared,
+    channel: &WhatsappChannel,
+    statuses: &[WhatsappStatus],
+) -> Result<(), Response> {
+    for status in statuses {
+        let Some(reason) = status.failure_reason() else {
+            continue;
+        };
+        if &status.channel != crate::channel::Channel::channel(channel) {
             continue;
         }
-        let input = Input::DeliveryReport {
-            outbound: update.outbound,
-            outcome: DeliveryOutcome::Failed {
-                reason: update.reason.unwrap_or_default(),
-                permanent: true,
-            },
+        let input = Input::Undelivered {
+            channel: status.channel.clone(),
+            external_id: status.message_id.clone(),
+            outbound: channel.sent_outbound(&status.message_id),
+            reason,
         };
         match shared.desk.submit(input).await {
             Ok(_) | Err(DeskError::Refused(_)) => {}
@@ -481,11 +492,13 @@ async fn whatsapp_events(
         Ok(webhook) => webhook,
         Err(error) => return bad_request(error),
     };
-    let updates = channel.observe(&webhook);
+    // Opens the customers' service windows; failures are reported below by
+    // `wamid`, which also works for sends made before a restart.
+    let _ = channel.observe(&webhook);
     for status in &webhook.statuses {
         shared.notify(Notice::WhatsappStatus(status.clone()));
     }
-    if let Err(response) = report_failures(&shared, updates).await {
+    if let Err(response) = report_failures(&shared, channel, &webhook.statuses).await {
         return response;
     }
     hand_over(&shared, webhook.messages, webhook.skipped).await

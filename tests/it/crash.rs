@@ -12,7 +12,7 @@
 
 use crate::support::*;
 use async_trait::async_trait;
-use caredesk::channel::{Channel, ChannelError, DeliveryReceipt};
+use caredesk::channel::{Channel, ChannelError, DeliveryReceipt, SentCheck};
 use caredesk::desk::{Desk, DeskConfig, DeskSnapshot, SystemClock};
 use caredesk::engine::*;
 use caredesk::model::*;
@@ -79,6 +79,19 @@ impl Channel for FileNetwork {
 
     fn capabilities(&self) -> &Capabilities {
         &self.capabilities
+    }
+
+    /// The file holds every delivered id: this network can always say.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        let id = message.id.to_string();
+        if self.delivered.lock().unwrap().contains(&id) {
+            SentCheck::Delivered(DeliveryReceipt {
+                outbound: message.id,
+                external_id: format!("net-{id}"),
+            })
+        } else {
+            SentCheck::SafeToSend
+        }
     }
 
     async fn send(&self, message: &OutboundMessage) -> Result<DeliveryReceipt, ChannelError> {

@@ -44,7 +44,7 @@
 
 use crate::support::*;
 use async_trait::async_trait;
-use caredesk::channel::{Channel, ChannelError, DeliveryReceipt};
+use caredesk::channel::{Channel, ChannelError, DeliveryReceipt, SentCheck};
 use caredesk::desk::{Clock, Desk, DeskConfig, DeskError, DeskHandle, DeskSnapshot, RetryPolicy};
 use caredesk::engine::*;
 use caredesk::model::*;
@@ -378,6 +378,18 @@ impl Network {
 impl Channel for Network {
     fn channel(&self) -> &ChannelRef {
         &self.channel
+    }
+
+    /// The network keys sends by outbound id: it can say what it holds,
+    /// and repeating a send it lacks delivers it once.
+    async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        match lock(&self.state).delivered.get(&message.id) {
+            Some(external_id) => SentCheck::Delivered(DeliveryReceipt {
+                outbound: message.id,
+                external_id: external_id.clone(),
+            }),
+            None => SentCheck::SafeToSend,
+        }
     }
 
     fn capabilities(&self) -> &Capabilities {

@@ -14,6 +14,7 @@ mod channel_x;
 mod cluster;
 #[cfg(all(feature = "sqlite", feature = "runtime"))]
 mod crash;
+mod delivery;
 #[cfg(feature = "runtime")]
 mod desk;
 mod directory;
@@ -41,6 +42,8 @@ mod retention;
 mod routing;
 mod routing_engine;
 mod sales;
+#[cfg(all(feature = "runtime", feature = "whatsapp"))]
+mod send_once;
 mod sentiment;
 mod sim;
 mod sla;

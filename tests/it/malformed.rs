@@ -471,7 +471,7 @@ fn cases() -> Vec<Case> {
         case(
             "input: unknown kind",
             |_| json_error(serde_json::from_str::<Input>(r#"{"input":"launch"}"#).unwrap_err()),
-            Got::Json(Category::Data, "unknown variant `launch`, expected one of `inbound`, `reply`, `note`, `transfer`, `set_status`, `set_priority`, `tag`, `promote_mention`, `upsert_agent`, `set_presence`, `set_shift`, `accept_offer`, `decline_offer`, `request_next`, `link_identities`, `delivery_report`, `decide_draft`, `attach_profile`, `forget_customer`, `set_crisis_mode`, `reply_with_offer`, `record_booking`, `request_survey`, `survey_response`, `tick` at line 1 column 17".into()),
+            Got::Json(Category::Data, "unknown variant `launch`, expected one of `inbound`, `reply`, `note`, `transfer`, `set_status`, `set_priority`, `tag`, `promote_mention`, `upsert_agent`, `set_presence`, `set_shift`, `accept_offer`, `decline_offer`, `request_next`, `link_identities`, `delivery_report`, `delivery_attempt`, `undelivered`, `decide_draft`, `attach_profile`, `forget_customer`, `set_crisis_mode`, `reply_with_offer`, `record_booking`, `request_survey`, `survey_response`, `tick` at line 1 column 17".into()),
         ),
         case(
             "input: invalid UTF-8",

@@ -682,3 +682,208 @@ fn the_ledger_gives_exact_funnel_and_csat_figures_by_agent_and_promise() {
         2
     );
 }
+
+// ---------------------------------------------------------------------------
+// Routing of opportunities: the sales skill an opportunity requires decides
+// who may take the conversation, with real agents in the router.
+
+fn carer() -> Agent {
+    // Listed first and idle: the default strategy's pick when skills do not matter.
+    agent(2, &[Language::ENGLISH], 4)
+}
+
+fn seller(capacity: u32) -> Agent {
+    agent(3, &[Language::ENGLISH], capacity).with_skill(Skill::new("sales"), 2)
+}
+
+fn assigned(events: &[Event]) -> Vec<(ConversationId, AgentId)> {
+    events
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EventPayload::ConversationAssigned {
+                conversation,
+                agent,
+            } => Some((*conversation, *agent)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn close(desk: &mut TestDesk, conversation: ConversationId, agent: AgentId) -> Vec<Event> {
+    let mut events = desk
+        .handle(Input::Reply(Reply {
+            agent,
+            ..reply(conversation, "Glad to help. ^SV")
+        }))
+        .unwrap();
+    events.extend(
+        desk.handle(Input::SetStatus {
+            conversation,
+            change: StatusChange::Resolve,
+        })
+        .unwrap(),
+    );
+    events.extend(
+        desk.handle(Input::SetStatus {
+            conversation,
+            change: StatusChange::Close {
+                reason: CloseReason::Resolved,
+            },
+        })
+        .unwrap(),
+    );
+    events
+}
+
+fn care_question(id: &str, handle: &str, desk: &TestDesk) -> Input {
+    inbound(
+        tweet(id, handle, "my seat is broken", desk.now()),
+        Some(Language::ENGLISH),
+    )
+}
+
+#[test]
+fn a_purchase_question_goes_to_the_agent_with_the_sales_skill_and_a_care_question_does_not_need_one(
+) {
+    let mut desk = TestDesk::new(make, at("2026-11-23T10:00:00Z"));
+    desk.handle(Input::UpsertAgent(carer())).unwrap();
+    desk.handle(Input::UpsertAgent(seller(4))).unwrap();
+    // Control: without a skill requirement the idle carer is the pick.
+    let care = opened(&desk.handle(care_question("1", "@bob", &desk)).unwrap());
+    assert_eq!(desk.engine().router().assignee(care), Some(agent_id(2)));
+    // The purchase question needs the sales skill: only the seller may take it,
+    // although the carer is free too.
+    let events = desk.handle(purchase_question("2", "@anna", &desk)).unwrap();
+    let purchase = opened(&events);
+    assert!(names(&events).contains(&"opportunity_opened"));
+    assert_eq!(assigned(&events), vec![(purchase, agent_id(3))]);
+    assert_eq!(
+        desk.engine()
+            .router()
+            .requirements(purchase)
+            .unwrap()
+            .required_skills,
+        vec![(Skill::new("sales"), 1)]
+    );
+    desk.check_replay().unwrap();
+}
+
+#[test]
+fn a_purchase_question_waits_for_the_busy_sales_agent_rather_than_going_to_a_free_carer() {
+    let mut desk = TestDesk::new(make, at("2026-11-23T10:00:00Z"));
+    desk.handle(Input::UpsertAgent(carer())).unwrap();
+    desk.handle(Input::UpsertAgent(seller(1))).unwrap();
+    let first = opened(&desk.handle(purchase_question("1", "@anna", &desk)).unwrap());
+    assert_eq!(desk.engine().router().assignee(first), Some(agent_id(3)));
+    desk.advance(Duration::minutes(1));
+    let events = desk.handle(purchase_question("2", "@bob", &desk)).unwrap();
+    let second = opened(&events);
+    assert!(assigned(&events).is_empty(), "{:?}", names(&events));
+    assert_eq!(
+        desk.engine().router().state(second),
+        Some(caredesk::routing::RouteState::Waiting)
+    );
+    // Time passes; the free carer never gets it.
+    let events = desk.advance(Duration::minutes(20));
+    assert!(assigned(&events).is_empty(), "{:?}", names(&events));
+    // The seller finishes the first: the second goes to them at once.
+    let events = close(&mut desk, first, agent_id(3));
+    assert_eq!(assigned(&events), vec![(second, agent_id(3))]);
+    desk.check_replay().unwrap();
+}
+
+#[test]
+fn without_any_sales_agent_a_purchase_question_stays_queued_through_every_relaxation_step() {
+    use caredesk::routing::{RelaxationStep, RouteState, RouterConfig};
+    let routing = RoutingSetup::new(RouterConfig {
+        default_relaxation: RelaxationStep::airline_default(),
+        ..RouterConfig::default()
+    })
+    .unwrap();
+    let mut desk = TestDesk::new(
+        move || make().with_routing(routing.clone()),
+        at("2026-11-23T10:00:00Z"),
+    );
+    desk.handle(Input::UpsertAgent(carer())).unwrap();
+    let events = desk.handle(purchase_question("1", "@anna", &desk)).unwrap();
+    let conversation = opened(&events);
+    assert!(assigned(&events).is_empty());
+    // The relaxation steps loosen preferred skills, language and team, never
+    // a required skill: after all of them it still waits.
+    let events = desk.advance(Duration::hours(2));
+    let relaxed = names(&events)
+        .iter()
+        .filter(|n| **n == "requirements_relaxed")
+        .count();
+    assert_eq!(relaxed, 3, "{:?}", names(&events));
+    assert!(assigned(&events).is_empty(), "{:?}", names(&events));
+    assert_eq!(
+        desk.engine().router().state(conversation),
+        Some(RouteState::Waiting)
+    );
+    // A sales agent signs in and gets it straight away.
+    let events = desk.handle(Input::UpsertAgent(seller(2))).unwrap();
+    assert_eq!(assigned(&events), vec![(conversation, agent_id(3))]);
+    desk.check_replay().unwrap();
+}
+
+#[test]
+fn a_waiting_care_question_that_turns_into_a_purchase_is_routed_again_with_the_sales_skill() {
+    let mut desk = TestDesk::new(make, at("2026-11-23T10:00:00Z"));
+    let conversation = opened(&desk.handle(care_question("1", "@anna", &desk)).unwrap());
+    desk.advance(Duration::minutes(2));
+    let events = desk
+        .handle(Input::Inbound {
+            message: tweet("2", "@anna", "and what does an upgrade cost?", desk.now())
+                .in_reply_to("1"),
+            classification: Some(
+                Classification::query(Some(Language::ENGLISH)).with_intent(Intent::purchase()),
+            ),
+        })
+        .unwrap();
+    assert!(names(&events).contains(&"opportunity_opened"));
+    assert_eq!(
+        desk.engine()
+            .router()
+            .requirements(conversation)
+            .unwrap()
+            .required_skills,
+        vec![(Skill::new("sales"), 1)]
+    );
+    // A carer without the skill signs in: not for them.
+    let events = desk.handle(Input::UpsertAgent(carer())).unwrap();
+    assert!(assigned(&events).is_empty(), "{:?}", names(&events));
+    // The seller does; the conversation keeps its place (arrival) in the queue.
+    let events = desk.handle(Input::UpsertAgent(seller(2))).unwrap();
+    assert_eq!(assigned(&events), vec![(conversation, agent_id(3))]);
+    desk.check_replay().unwrap();
+}
+
+#[test]
+fn a_conversation_already_with_a_carer_stays_with_them_when_it_becomes_an_opportunity() {
+    let mut desk = TestDesk::new(make, at("2026-11-23T10:00:00Z"));
+    desk.handle(Input::UpsertAgent(carer())).unwrap();
+    let conversation = opened(&desk.handle(care_question("1", "@anna", &desk)).unwrap());
+    assert_eq!(
+        desk.engine().router().assignee(conversation),
+        Some(agent_id(2))
+    );
+    desk.handle(Input::UpsertAgent(seller(2))).unwrap();
+    let events = desk
+        .handle(Input::Inbound {
+            message: tweet("2", "@anna", "can I book an extra bag?", desk.now()).in_reply_to("1"),
+            classification: Some(
+                Classification::query(Some(Language::ENGLISH)).with_intent(Intent::purchase()),
+            ),
+        })
+        .unwrap();
+    assert!(names(&events).contains(&"opportunity_opened"));
+    // The agent already talking to the customer keeps it (no silent transfer);
+    // moving it to sales is a transfer the agent or a supervisor decides.
+    assert!(assigned(&events).is_empty(), "{:?}", names(&events));
+    assert_eq!(
+        desk.engine().router().assignee(conversation),
+        Some(agent_id(2))
+    );
+    desk.check_replay().unwrap();
+}

@@ -528,3 +528,138 @@ async fn with_sqlite_an_acknowledged_message_survives_a_restart() {
         .count();
     assert_eq!(received, 3);
 }
+
+/// A WhatsApp statuses payload reporting `wamid` as failed (error 131047,
+/// as the Cloud API documents a message sent outside the service window).
+fn failed_status(wamid: &str) -> Vec<u8> {
+    serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": "102290129340398",
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": {"display_phone_number": "31201234567", "phone_number_id": "106540352242922"},
+                    "statuses": [{
+                        "id": wamid,
+                        "status": "failed",
+                        "timestamp": "1795947600",
+                        "recipient_id": "4791234567",
+                        "errors": [{
+                            "code": 131047,
+                            "title": "Re-engagement message",
+                            "message": "Re-engagement message",
+                            "error_data": {"details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."}
+                        }]
+                    }]
+                }
+            }]
+        }]
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_whatsapp_failed_status_after_the_api_accepted_the_reply_reaches_the_engine_once() {
+    use caredesk::engine::{Input, Reply};
+    let h = start().await;
+    let (status, body) = h
+        .post_meta("whatsapp", fixture("whatsapp/messages.json"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let conversation = h
+        .events()
+        .await
+        .into_iter()
+        .find_map(|e| match e.payload {
+            EventPayload::MessageReceived {
+                conversation,
+                inbound,
+                ..
+            } if inbound.author.handle == "4791234567" => Some(conversation),
+            _ => None,
+        })
+        .unwrap();
+    h.desk
+        .submit(Input::UpsertAgent(crate::support::agent(
+            1,
+            &[Language::NORWEGIAN, Language::ENGLISH],
+            5,
+        )))
+        .await
+        .unwrap();
+    h.desk
+        .submit(Input::Reply(Reply {
+            conversation,
+            agent: crate::support::agent_id(1),
+            visibility: Visibility::Private,
+            text: "Hei Ingrid, vi sporer bagasjen din nå. ^AG".into(),
+            attachments: Vec::new(),
+        }))
+        .await
+        .unwrap();
+    // The API accepts it: the receipt (a wamid) is recorded.
+    let mut wamid = None;
+    for _ in 0..400 {
+        wamid = h.events().await.into_iter().find_map(|e| match e.payload {
+            EventPayload::DeliverySucceeded { external_id, .. } => Some(external_id),
+            _ => None,
+        });
+        if wamid.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let wamid = wamid.expect("the reply was delivered");
+    assert!(wamid.starts_with("wamid."), "{wamid}");
+
+    // Later, WhatsApp reports it failed.
+    let (status, body) = h.post_meta("whatsapp", failed_status(&wamid)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let late = |events: Vec<Event>| -> Vec<(String, String, bool)> {
+        events
+            .into_iter()
+            .filter_map(|e| match e.payload {
+                EventPayload::DeliveryFailedLate {
+                    external_id,
+                    reason,
+                    first_response,
+                    conversation: of,
+                    ..
+                } if of == conversation => Some((external_id, reason, first_response)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        late(h.events().await),
+        vec![(
+            wamid.clone(),
+            "Re-engagement message (131047)".to_owned(),
+            true
+        )]
+    );
+    let state = h.desk.engine_state().await.unwrap();
+    let engine = caredesk::engine::Engine::from_snapshot(engine_config(), state, []).unwrap();
+    let undelivered = engine
+        .conversation(conversation)
+        .unwrap()
+        .messages
+        .iter()
+        .filter(|m| m.undelivered)
+        .count();
+    assert_eq!(undelivered, 1);
+
+    // The same status delivered again (Meta retries webhooks) is recorded once.
+    let (status, _) = h.post_meta("whatsapp", failed_status(&wamid)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(late(h.events().await).len(), 1);
+    // A failure for a message this desk never sent reaches nothing.
+    let (status, _) = h
+        .post_meta("whatsapp", failed_status("wamid.NOT-OURS"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(late(h.events().await).len(), 1);
+}
