@@ -361,3 +361,92 @@ pub fn check(script: &Script) {
         panic!("invariant broken: {violation}");
     }
 }
+
+/// Checks shared by the webhook and e-mail targets: what every parsed
+/// message and every signature check must satisfy, whatever the bytes.
+pub mod channels {
+    use caredesk::channel::signature::SignatureError;
+    use caredesk::model::{ChannelKind, InboundMessage};
+
+    /// The secret the fuzzed requests are signed with.
+    pub const SECRET: &[u8] = b"fuzz-app-secret";
+
+    /// A parsed inbound message is on a channel of `kinds`, written by an
+    /// identity of the same network, has an external id, and survives the
+    /// JSON round trip the event store puts it through.
+    pub fn check_inbound(message: &InboundMessage, kinds: &[ChannelKind]) {
+        assert!(
+            kinds.contains(&message.channel.kind),
+            "message on channel {} of another network",
+            message.channel
+        );
+        assert_eq!(
+            message.author.network, message.channel.kind,
+            "author of another network"
+        );
+        assert!(!message.external_id.is_empty(), "message without an id");
+        let json = serde_json::to_string(message).expect("an inbound message serialises");
+        let back: InboundMessage =
+            serde_json::from_str(&json).expect("a serialised inbound message reads back");
+        assert_eq!(
+            &back, message,
+            "inbound message changed in a JSON round trip"
+        );
+    }
+
+    /// Drives one network's signature check over `body`:
+    ///
+    /// - the header `sign` writes is accepted, for the exact body only (a
+    ///   body with one byte flipped or one byte more is a mismatch);
+    /// - a missing or blank header is [`SignatureError::Missing`];
+    /// - a foreign header (the body's first line, the fuzzer's choice) is
+    ///   refused unless it is, up to `canonical`, the signed header itself;
+    /// - nothing panics.
+    pub fn check_signature(
+        body: &[u8],
+        sign: fn(&[u8], &[u8]) -> String,
+        verify: fn(&[u8], &[u8], Option<&str>) -> Result<(), SignatureError>,
+        canonical: fn(&str) -> String,
+    ) {
+        let header = sign(SECRET, body);
+        assert_eq!(verify(SECRET, body, Some(&header)), Ok(()));
+        assert_eq!(
+            verify(b"another-secret", body, Some(&header)),
+            Err(SignatureError::Mismatch)
+        );
+        let mut longer = body.to_vec();
+        longer.push(b' ');
+        assert_eq!(
+            verify(SECRET, &longer, Some(&header)),
+            Err(SignatureError::Mismatch)
+        );
+        if let Some(first) = body.first() {
+            let mut flipped = body.to_vec();
+            flipped[0] = first ^ 1;
+            assert_eq!(
+                verify(SECRET, &flipped, Some(&header)),
+                Err(SignatureError::Mismatch)
+            );
+        }
+        assert_eq!(verify(SECRET, body, None), Err(SignatureError::Missing));
+        assert_eq!(
+            verify(SECRET, body, Some(" ")),
+            Err(SignatureError::Missing)
+        );
+        let line = body.split(|b| *b == b'\n').next().unwrap_or_default();
+        let foreign = String::from_utf8_lossy(line);
+        for candidate in [
+            foreign.as_ref(),
+            foreign.trim(),
+            &format!("sha256={foreign}"),
+        ] {
+            if verify(SECRET, body, Some(candidate)).is_ok() {
+                assert_eq!(
+                    canonical(candidate.trim()),
+                    header,
+                    "a header other than the signature was accepted"
+                );
+            }
+        }
+    }
+}
