@@ -38,6 +38,10 @@ for target in $targets; do
     webhook_*) seeds=("../tests/fixtures/channels/${target#webhook_}") ;;
     email) seeds=("../tests/fixtures/channels/email") ;;
   esac
+  # Inputs that once crashed a target run first, as regression tests.
+  if [ -d "regressions/$target" ]; then
+    seeds+=("regressions/$target")
+  fi
   cargo "${toolchain[@]}" fuzz run -O -a -s none "$target" "corpus/$target" "${seeds[@]}" -- \
     -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 2>&1 |
     grep -E '^(stat::number_of_executed_units|stat::peak_rss|#[0-9]+ +DONE)|panicked|ERROR' || true

@@ -51,6 +51,12 @@ impl Engine {
                         self.config.classifier.classify(&message, &context)
                     }
                 };
+                if !classification.sentiment.is_finite() {
+                    return Err(EngineError::NonFiniteScore("sentiment"));
+                }
+                if !classification.language_confidence.is_finite() {
+                    return Err(EngineError::NonFiniteScore("language confidence"));
+                }
                 Ok(self.decide_inbound(now, &mut ids, plan, message, classification))
             }
             Input::Reply(reply) => self.decide_reply(now, &mut ids, reply),

@@ -139,6 +139,11 @@ pub enum EngineError {
     /// offers and bookings cannot be recorded.
     #[error("sales is not configured")]
     SalesNotConfigured,
+    /// A message's classification carried a score that is not a finite
+    /// number (NaN or infinite sentiment or language confidence): it could
+    /// not be compared, replayed or reported. Fix the classifier.
+    #[error("classification has a {0} that is not a finite number")]
+    NonFiniteScore(&'static str),
     /// Satisfaction surveys are not configured
     /// ([`EngineConfig::with_csat`](super::EngineConfig::with_csat)).
     #[error("satisfaction surveys are not configured")]

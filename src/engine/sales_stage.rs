@@ -70,12 +70,12 @@ use crate::model::{
     OpportunityId, OutboundId, OutboundMessage, PurchaseDetails, SalesOffer, Skill, Status,
     SurveyId, Visibility,
 };
+use crate::routing::FastMap;
 use crate::sla::{ClockStatus, SlaTarget};
 use crate::template::{TemplateLibrary, TemplateVars};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use crate::routing::FastMap;
 
 /// How a desk sells: the skill purchase conversations need, and how long a
 /// booking without an offer reference may come after an opportunity.

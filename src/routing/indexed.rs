@@ -1580,11 +1580,7 @@ impl Router {
             return Err(RouterError::UnknownConversation(conversation));
         };
         rec.state = RouteState::Assigned { agent };
-        let (weight, channel, customer) = (
-            rec.weight,
-            rec.channel,
-            rec.customer,
-        );
+        let (weight, channel, customer) = (rec.weight, rec.channel, rec.customer);
         self.seq += 1;
         let seq = self.seq;
         if let Some(a) = self.agents.get_mut(&agent) {

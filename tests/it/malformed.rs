@@ -318,6 +318,36 @@ fn cases() -> Vec<Case> {
             Got::Engine(EngineError::EmptyMessage),
         ),
         case(
+            "classification with a NaN sentiment (found by the engine fuzz target)",
+            |w| {
+                let mut classification = Classification::query(Some(Language::ENGLISH));
+                classification.sentiment = f32::NAN;
+                engine_result(w.engine.handle(
+                    w.now,
+                    Input::Inbound {
+                        message: tweet("202", "@bob", "hello?", w.now),
+                        classification: Some(classification),
+                    },
+                ))
+            },
+            Got::Engine(EngineError::NonFiniteScore("sentiment")),
+        ),
+        case(
+            "classification with an infinite language confidence",
+            |w| {
+                let mut classification = Classification::query(Some(Language::ENGLISH));
+                classification.language_confidence = f32::NEG_INFINITY;
+                engine_result(w.engine.handle(
+                    w.now,
+                    Input::Inbound {
+                        message: tweet("203", "@bob", "hello?", w.now),
+                        classification: Some(classification),
+                    },
+                ))
+            },
+            Got::Engine(EngineError::NonFiniteScore("language confidence")),
+        ),
+        case(
             "message without an external id",
             |w| {
                 engine_result(w.engine.handle(
