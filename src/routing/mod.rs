@@ -88,6 +88,13 @@ pub(crate) mod fast {
     pub(crate) mod sorted_pairs {
         use super::*;
 
+        /// The entries in key order, whatever the table's layout.
+        pub(crate) fn by_key<K: Ord, V>(map: &FastMap<K, V>) -> Vec<(&K, &V)> {
+            let mut pairs: Vec<(&K, &V)> = map.iter().collect();
+            pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            pairs
+        }
+
         pub(crate) fn serialize<K, V, S>(
             map: &FastMap<K, V>,
             serializer: S,
@@ -97,9 +104,7 @@ pub(crate) mod fast {
             V: Serialize,
             S: Serializer,
         {
-            let mut pairs: Vec<(&K, &V)> = map.iter().collect();
-            pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            serializer.collect_seq(pairs)
+            serializer.collect_seq(by_key(map))
         }
 
         pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<FastMap<K, V>, D::Error>
@@ -129,9 +134,7 @@ pub(crate) mod sorted_map {
         V: Serialize,
         S: Serializer,
     {
-        let mut pairs: Vec<(&K, &V)> = map.iter().collect();
-        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        serializer.collect_map(pairs)
+        serializer.collect_map(super::fast::sorted_pairs::by_key(map))
     }
 
     pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<FastMap<K, V>, D::Error>
@@ -161,3 +164,28 @@ pub use queue::{AgentFilter, QueueId, QueueMatch, QueueOrder, QueueSpec, RouteRe
 pub use relax::{Relax, RelaxationStep};
 pub use shift::{Shift, ShiftInterval};
 pub use strategy::{BaseStrategy, RoutingStrategy};
+
+#[cfg(test)]
+mod sorted_map_tests {
+    use super::FastMap;
+    use crate::model::{ConversationId, SurveyId};
+    use serde::{Deserialize, Serialize};
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Hashed(#[serde(with = "super::sorted_map")] FastMap<ConversationId, SurveyId>);
+
+    #[test]
+    fn a_hash_map_serialises_exactly_as_the_btree_map_it_replaced() {
+        let id = |n: u128| uuid::Uuid::from_u128(n);
+        let entries: Vec<(ConversationId, SurveyId)> = [9u128, 3, 7, 1]
+            .into_iter()
+            .map(|n| (ConversationId(id(n)), SurveyId(id(n + 100))))
+            .collect();
+        let btree: BTreeMap<ConversationId, SurveyId> = entries.iter().copied().collect();
+        let hashed = Hashed(entries.iter().copied().collect());
+        let json = serde_json::to_string(&hashed).unwrap();
+        assert_eq!(json, serde_json::to_string(&btree).unwrap());
+        assert_eq!(serde_json::from_str::<Hashed>(&json).unwrap(), hashed);
+    }
+}
