@@ -54,8 +54,53 @@ pub(crate) struct SentLog {
 
 #[derive(Debug, Default)]
 struct SentState {
-    receipts: HashMap<OutboundId, DeliveryReceipt>,
-    order: VecDeque<OutboundId>,
+    receipts: Remembered<OutboundId, DeliveryReceipt>,
+}
+
+/// A map that keeps the [`REMEMBERED_RECEIPTS`] most recently added keys,
+/// forgetting the oldest first.
+#[derive(Debug)]
+pub(crate) struct Remembered<K, V> {
+    entries: HashMap<K, V>,
+    order: VecDeque<K>,
+}
+
+impl<K, V> Default for Remembered<K, V> {
+    fn default() -> Self {
+        Remembered {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V> Remembered<K, V> {
+    /// The value under `key`, if still remembered.
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.entries.get(key)
+    }
+
+    /// Remembers `value` under `key` (a known key keeps its place in line).
+    pub(crate) fn insert(&mut self, key: K, value: V) {
+        if self.entries.insert(key.clone(), value).is_none() {
+            self.order.push_back(key);
+        }
+        while self.order.len() > REMEMBERED_RECEIPTS {
+            if let Some(oldest) = self.order.pop_front() {
+                self.entries.remove(&oldest);
+            }
+        }
+    }
+
+    /// How many entries are remembered.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
 }
 
 impl SentLog {
@@ -85,18 +130,8 @@ impl SentLog {
 
     /// Remembers a receipt.
     pub(crate) fn record(&self, receipt: &DeliveryReceipt) {
-        let mut state = self.lock();
-        if state
+        self.lock()
             .receipts
-            .insert(receipt.outbound, receipt.clone())
-            .is_none()
-        {
-            state.order.push_back(receipt.outbound);
-        }
-        while state.order.len() > REMEMBERED_RECEIPTS {
-            if let Some(old) = state.order.pop_front() {
-                state.receipts.remove(&old);
-            }
-        }
+            .insert(receipt.outbound, receipt.clone());
     }
 }

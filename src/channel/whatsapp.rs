@@ -474,23 +474,11 @@ struct WindowState {
     /// when it has doubled, so memory follows the customers whose window is
     /// open, at amortised constant cost.
     pruned_size: usize,
-    sent_ids: HashMap<String, OutboundId>,
-    /// `sent_ids` keys, oldest first: the same bound as the receipts.
-    sent_order: std::collections::VecDeque<String>,
+    /// Network message id → send, with the same bound as the receipts.
+    sent_ids: super::sent::Remembered<String, OutboundId>,
 }
 
 impl WindowState {
-    fn remember_sent(&mut self, wamid: String, outbound: OutboundId) {
-        if self.sent_ids.insert(wamid.clone(), outbound).is_none() {
-            self.sent_order.push_back(wamid);
-        }
-        while self.sent_order.len() > super::sent::REMEMBERED_RECEIPTS {
-            if let Some(oldest) = self.sent_order.pop_front() {
-                self.sent_ids.remove(&oldest);
-            }
-        }
-    }
-
     fn prune_closed_windows(&mut self, now: DateTime<Utc>) {
         if self.last_inbound.len() < (2 * self.pruned_size).max(1024) {
             return;
@@ -700,7 +688,8 @@ impl Channel for WhatsappChannel {
             external_id,
         };
         self.lock()
-            .remember_sent(receipt.external_id.clone(), message.id);
+            .sent_ids
+            .insert(receipt.external_id.clone(), message.id);
         self.sent.record(&receipt);
         Ok(receipt)
     }
@@ -715,7 +704,7 @@ mod tests {
         let mut state = WindowState::default();
         let total = super::super::sent::REMEMBERED_RECEIPTS + 10;
         for n in 0..total {
-            state.remember_sent(
+            state.sent_ids.insert(
                 format!("wamid.{n}"),
                 OutboundId(uuid::Uuid::from_u128(n as u128)),
             );
@@ -724,8 +713,8 @@ mod tests {
             state.sent_ids.len(),
             super::super::sent::REMEMBERED_RECEIPTS
         );
-        assert!(!state.sent_ids.contains_key("wamid.9"));
-        assert!(state.sent_ids.contains_key("wamid.10"));
+        assert!(state.sent_ids.get("wamid.9").is_none());
+        assert!(state.sent_ids.get("wamid.10").is_some());
         assert_eq!(
             state.sent_ids.get(&format!("wamid.{}", total - 1)),
             Some(&OutboundId(uuid::Uuid::from_u128((total - 1) as u128)))
