@@ -11,7 +11,16 @@
 //! The server runs in a child process (this binary, started again with
 //! `CAREDESK_LOAD_SERVE` set) so that its resident memory is measured
 //! alone. Each request is one signed Cloud API webhook carrying one new
-//! customer message (5,000 customers in turn). Requests leave on a fixed
+//! customer message (5,000 customers in turn).
+//!
+//! The desk in the child works like a staffed one, so that its hot state
+//! follows open work: 50 agents (capacity 20 each) are online, and an agent
+//! console follows the SQLite log (a second connection to the same file,
+//! as a UI would) and, for each conversation assigned to an agent, sends a
+//! reply and resolves it. Replies go out through the real WhatsApp adapter
+//! to a stand-in Cloud API on loopback. Resolved conversations close after
+//! a 10 s reopen window and leave the hot state 10 s later, so memory
+//! should stay flat while the rate holds. Requests leave on a fixed
 //! schedule whatever the server does (open loop), and latency is counted
 //! from the scheduled instant, so a server that falls behind shows it in
 //! p99 instead of slowing the generator down (no coordinated omission).
@@ -27,9 +36,13 @@
 use caredesk::channel::signature::sign_sha256_hex;
 use caredesk::channel::whatsapp::{WhatsappChannel, WhatsappConfig};
 use caredesk::channel::Channel;
+use caredesk::channel::HttpConfig;
+use caredesk::desk::DeskHandle;
 use caredesk::desk::{Desk, DeskConfig, SystemClock};
-use caredesk::engine::{EngineConfig, EventPayload};
-use caredesk::model::{ChannelKind, ChannelRef, TenantId};
+use caredesk::engine::{EngineConfig, EventPayload, Input, Reply, StatusChange};
+use caredesk::model::{
+    Agent, AgentId, Capacity, ChannelKind, ChannelRef, Language, Presence, TenantId, Visibility,
+};
 use caredesk::store::sqlite::SqliteEventStore;
 use caredesk::store::{read_all, EventStore};
 use caredesk::webhooks::WebhookReceiver;
@@ -57,7 +70,93 @@ fn channel() -> ChannelRef {
 }
 
 fn engine_config() -> EngineConfig {
-    EngineConfig::new(tenant()).with_channel(channel(), None)
+    EngineConfig::new(tenant())
+        .with_channel(channel(), None)
+        .with_reopen_window(chrono::Duration::seconds(10))
+        .with_retention(chrono::Duration::seconds(10))
+}
+
+const AGENTS: u128 = 50;
+
+/// A stand-in for the Cloud API's send endpoint on loopback: every send
+/// gets a message id, as the documentation shows.
+async fn cloud_api() -> Result<String, BoxError> {
+    let next = Arc::new(AtomicUsize::new(0));
+    let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+        let n = next.fetch_add(1, Ordering::Relaxed);
+        async move {
+            let to = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["to"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            axum::Json(serde_json::json!({
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": to}],
+                "messages": [{"id": format!("wamid.OUT{n}")}]
+            }))
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
+/// The agents: online, English, 20 conversations each.
+async fn staff(desk: &DeskHandle) -> Result<(), BoxError> {
+    for n in 0..AGENTS {
+        let agent = Agent::new(
+            AgentId::from_uuid(uuid::Uuid::from_u128(0xA6E7 + n)),
+            format!("Agent {n}"),
+            [Language::ENGLISH],
+            Capacity::total(20),
+        )?
+        .with_presence(Presence::Online);
+        desk.submit(Input::UpsertAgent(agent)).await?;
+    }
+    Ok(())
+}
+
+/// The agents' console: follows the log in the SQLite file and answers and
+/// resolves every conversation assigned to an agent, until `stop`.
+async fn console(path: String, desk: DeskHandle, stop: Arc<AtomicBool>) -> Result<(), BoxError> {
+    let log = SqliteEventStore::open(&path)?;
+    let mut next = 1;
+    while !stop.load(Ordering::Relaxed) {
+        let events = log.read_from(tenant(), next, 1_000).await?;
+        let Some(last) = events.last() else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        next = last.seq + 1;
+        for event in events {
+            let EventPayload::ConversationAssigned {
+                conversation,
+                agent,
+            } = event.payload
+            else {
+                continue;
+            };
+            let reply = Input::Reply(Reply {
+                conversation,
+                agent,
+                visibility: Visibility::Private,
+                text: "We found your bag; it reaches you tonight.".into(),
+                attachments: Vec::new(),
+            });
+            // Refusals are part of a live desk (the customer wrote again and
+            // the conversation moved on); the console goes on.
+            if desk.submit(reply).await.is_ok() {
+                let _ = desk
+                    .submit(Input::SetStatus {
+                        conversation,
+                        change: StatusChange::Resolve,
+                    })
+                    .await;
+            }
+        }
+    }
+    Ok(())
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -65,10 +164,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The child: serve until stdin closes, then shut the desk down cleanly.
 async fn serve(path: &str) -> Result<(), BoxError> {
     let store: Arc<dyn EventStore> = Arc::new(SqliteEventStore::open(path)?);
-    let whatsapp = Arc::new(WhatsappChannel::new(WhatsappConfig::new(
-        NUMBER,
-        "load-token",
-    ))?);
+    let api = cloud_api().await?;
+    let whatsapp = Arc::new(WhatsappChannel::new(
+        WhatsappConfig::new(NUMBER, "load-token").with_http(HttpConfig::new(api)),
+    )?);
     let channels: Vec<Arc<dyn Channel>> = vec![whatsapp.clone()];
     let (desk, task) = Desk::start(
         engine_config,
@@ -78,6 +177,9 @@ async fn serve(path: &str) -> Result<(), BoxError> {
         DeskConfig::default(),
     )
     .await?;
+    staff(&desk).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let console = tokio::spawn(console(path.to_owned(), desk.clone(), stop.clone()));
     let receiver =
         WebhookReceiver::new(desk.clone()).with_whatsapp(SECRET, "load-verify", whatsapp);
     let app = axum::Router::new().nest("/webhooks", receiver.router());
@@ -92,6 +194,8 @@ async fn serve(path: &str) -> Result<(), BoxError> {
     })
     .await?;
     server.abort();
+    stop.store(true, Ordering::Relaxed);
+    console.await??;
     desk.shutdown().await?;
     let status = task.await??;
     println!("STOPPED at seq {}", status.last_seq);

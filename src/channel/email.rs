@@ -229,8 +229,11 @@ pub trait MailTransport: Send + Sync {
     ///
     /// # Errors
     /// A [`ChannelError`] the desk understands: `Transient` for a server
-    /// that may recover (SMTP 4xx, timeouts), `Rejected` or `Forbidden` for
-    /// a refusal (SMTP 5xx), `RateLimited` when throttled.
+    /// that may recover and did not take the message (SMTP 4xx, a refused
+    /// connection), `Unconfirmed` when the connection timed out or broke
+    /// after the message data went out (the server may have queued it),
+    /// `Rejected` or `Forbidden` for a refusal (SMTP 5xx), `RateLimited`
+    /// when throttled.
     async fn send(&self, mail: &OutgoingMail) -> Result<(), ChannelError>;
 }
 

@@ -102,7 +102,7 @@ impl Http {
         let json: Option<Value> = serde_json::from_slice(&bytes).ok();
         if (200..300).contains(&status) {
             return json.ok_or_else(|| {
-                ChannelError::Transient(format!(
+                ChannelError::Unconfirmed(format!(
                     "status {status} with a body that is not JSON: {}",
                     excerpt(&bytes)
                 ))
@@ -125,21 +125,26 @@ impl Http {
         Err(match status {
             401 | 403 => ChannelError::Forbidden(reason),
             408 | 425 => ChannelError::Transient(format!("status {status}: {reason}")),
+            // A gateway that gave up waiting: the network behind it may
+            // still have posted the message.
+            504 => ChannelError::Unconfirmed(format!("status {status}: {reason}")),
             500..=599 => ChannelError::Transient(format!("status {status}: {reason}")),
             _ => ChannelError::Rejected { status, reason },
         })
     }
 }
 
+/// A failure below HTTP. Only a failed connection proves the network never
+/// saw the request; a timeout or a connection lost later may come after the
+/// network took the message, so those are [`ChannelError::Unconfirmed`].
 fn transport_error(error: reqwest::Error) -> ChannelError {
-    let kind = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "could not connect"
+    if error.is_connect() || error.is_builder() {
+        ChannelError::Transient(format!("could not connect: {error}"))
+    } else if error.is_timeout() {
+        ChannelError::Unconfirmed(format!("timed out: {error}"))
     } else {
-        "request failed"
-    };
-    ChannelError::Transient(format!("{kind}: {error}"))
+        ChannelError::Unconfirmed(format!("request failed: {error}"))
+    }
 }
 
 /// The first 300 characters of a body, for error messages.

@@ -615,7 +615,7 @@ impl MetaChannel {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| {
-                ChannelError::Transient("Meta accepted the request but returned no id".into())
+                ChannelError::Unconfirmed("Meta accepted the request but returned no id".into())
             })
     }
 }

@@ -92,9 +92,19 @@ pub enum ChannelError {
     /// The messaging window closed (WhatsApp's 24 hours): only a template may be sent.
     #[error("the customer-service window is closed")]
     WindowClosed,
-    /// A network or server error that may pass: retried with backoff.
+    /// A network or server error that may pass, where the network did not
+    /// take the message (no connection, a 503): retried with backoff.
     #[error("transient failure: {0}")]
     Transient(String),
+    /// The request may have reached the network but its answer never came
+    /// back (a timeout after the request was sent, a connection lost while
+    /// reading the answer, a gateway timeout, a success without the
+    /// message's id). Sending again could post the reply twice, so the
+    /// runtime does not retry blindly: it asks [`Channel::check_sent`]
+    /// first, as after a crash, and records the send as
+    /// `delivery_unknown` when the channel cannot tell.
+    #[error("outcome unconfirmed: {0}")]
+    Unconfirmed(String),
     /// The network refused the request as invalid (unknown recipient, a
     /// comment that no longer exists, a reply with nothing to reply to):
     /// not retried; the request must change.
@@ -159,8 +169,9 @@ pub trait Channel: Send + Sync {
 
     /// What became of an earlier attempt to send `message` whose answer was
     /// lost. The desk calls it after a restart, for each send it had handed
-    /// to the network without recording an outcome, and sends again only
-    /// on [`SentCheck::SafeToSend`].
+    /// to the network without recording an outcome, and after a send that
+    /// failed with [`ChannelError::Unconfirmed`]; it sends again only on
+    /// [`SentCheck::SafeToSend`].
     ///
     /// The default is [`SentCheck::Unknown`]: a channel that can neither
     /// look a send up at the network nor rely on an idempotency key cannot

@@ -616,7 +616,7 @@ impl WhatsappChannel {
             .and_then(Value::as_str)
             .map(str::to_owned)
             .ok_or_else(|| {
-                ChannelError::Transient("WhatsApp accepted the request but returned no id".into())
+                ChannelError::Unconfirmed("WhatsApp accepted the request but returned no id".into())
             })
     }
 

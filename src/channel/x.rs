@@ -619,7 +619,7 @@ impl Channel for XChannel {
             }
         };
         let external_id = external_id.ok_or_else(|| {
-            ChannelError::Transient("X accepted the request but returned no id".into())
+            ChannelError::Unconfirmed("X accepted the request but returned no id".into())
         })?;
         let receipt = DeliveryReceipt {
             outbound: message.id,

@@ -29,8 +29,12 @@
 //!    the network lacks it (or deduplicates by [`OutboundId`], like
 //!    [`MemoryChannel`](crate::channel::MemoryChannel)) sends it, and
 //!    otherwise the send is recorded as `delivery_unknown` with the reason,
-//!    for a person to check, and never repeated. So no send is delivered
-//!    twice across crashes; the price is one more append per batch of sends;
+//!    for a person to check, and never repeated. A send whose answer was
+//!    lost without a crash ([`ChannelError::Unconfirmed`]: a timeout after
+//!    the request went out) is treated the same way: no outcome is
+//!    recorded and, after a backoff, the channel is asked before anything
+//!    is sent again. So no send is delivered twice across crashes or
+//!    timeouts; the price is one more append per batch of sends;
 //! 3. sleeps until the engine's [`Engine::next_deadline`] and sends it an
 //!    [`Input::Tick`];
 //! 4. saves a [`DeskSnapshot`] (engine state and owed sends) every
@@ -600,7 +604,10 @@ async fn load(
     // network may have them. They are checked with the channel, not resent.
     for id in engine.sends_in_doubt() {
         if let Some(entry) = outbox.entries.get_mut(&id) {
-            entry.in_doubt = true;
+            entry.in_doubt = Some(format!(
+                "handed to {} before a restart and no answer was recorded",
+                entry.message.channel
+            ));
         }
     }
     Ok(Loaded {
@@ -1069,7 +1076,7 @@ impl Desk {
                         if let Some(entry) = self.outbox.entries.get_mut(&id) {
                             // Its task is still running and will report.
                             entry.in_flight = true;
-                            entry.in_doubt = false;
+                            entry.in_doubt = None;
                         }
                     }
                     self.last_snapshot = snapshot;
@@ -1231,11 +1238,10 @@ impl Desk {
             entry.in_flight = true;
             entry.attempts += 1;
             in_flight += 1;
-            if !entry.in_doubt {
+            let Some(doubt) = entry.in_doubt.take() else {
                 ready.push(*id);
                 continue;
-            }
-            entry.in_doubt = false;
+            };
             let channel = channel.clone();
             let message = entry.message.clone();
             let results = self.results_tx.clone();
@@ -1247,10 +1253,7 @@ impl Desk {
                         // Still recorded as attempted: a crash during this
                         // send leaves it in doubt again, not resent blindly.
                         SentCheck::SafeToSend => SendOutcome::Sent(channel.send(&message).await),
-                        SentCheck::Unknown(why) => SendOutcome::Unknown(format!(
-                            "handed to {} before a restart and no answer was recorded; {why}",
-                            message.channel
-                        )),
+                        SentCheck::Unknown(why) => SendOutcome::Unknown(format!("{doubt}; {why}")),
                     };
                     let _ = results.send((message.id, outcome)).await;
                 }
@@ -1315,7 +1318,7 @@ impl Desk {
                 // Not sent: whatever the rebuilt engine holds, this run knows
                 // the network never saw it.
                 entry.in_flight = false;
-                entry.in_doubt = false;
+                entry.in_doubt = None;
                 continue;
             }
             let Some(channel) = self.channels.get(&entry.message.channel).cloned() else {
@@ -1355,6 +1358,19 @@ impl Desk {
                     continue;
                 }
             };
+            if let Err(ChannelError::Unconfirmed(why)) = &result {
+                // The network may have it: no outcome is recorded (to the
+                // engine it stays attempted, so a crash now leaves it in
+                // doubt too) and the next try asks the channel first.
+                metrics::counter!("caredesk_sends_total", "outcome" => "unconfirmed").increment(1);
+                tracing::warn!(outbound = %id, reason = %why, "send unconfirmed; checked with the channel before any resend");
+                entry.in_doubt = Some(format!(
+                    "handed to {} and its answer was lost ({why})",
+                    entry.message.channel
+                ));
+                entry.not_before = Some(Instant::now() + self.backoff.delay(entry.attempts));
+                continue;
+            }
             let outcome = match result {
                 Ok(receipt) => {
                     metrics::counter!("caredesk_sends_total", "outcome" => "delivered")

@@ -114,9 +114,10 @@ pub(crate) struct Entry {
     pub(crate) attempts: u32,
     pub(crate) not_before: Option<Instant>,
     pub(crate) in_flight: bool,
-    /// Handed to the network by an earlier run with no outcome recorded:
-    /// checked with the channel before anything is sent.
-    pub(crate) in_doubt: bool,
+    /// Why the network may hold it already (handed over by an earlier run
+    /// with no outcome recorded, or a send whose answer was lost): checked
+    /// with the channel before anything is sent again.
+    pub(crate) in_doubt: Option<String>,
 }
 
 /// The sends owed, by id (ids are v7 uuids: oldest first).
@@ -140,7 +141,7 @@ impl Outbox {
             attempts: 0,
             not_before: None,
             in_flight: false,
-            in_doubt: false,
+            in_doubt: None,
         });
     }
 

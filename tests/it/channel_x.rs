@@ -299,7 +299,7 @@ async fn network_errors_map_to_typed_channel_errors() {
 }
 
 #[tokio::test]
-async fn a_silent_server_is_a_transient_timeout() {
+async fn a_silent_server_leaves_the_send_unconfirmed() {
     let addr = silent_server().await;
     let channel = XChannel::new(XConfig::new(BRAND, "s", "t").with_http(
         HttpConfig::new(format!("http://{addr}")).with_timeout(Duration::from_millis(200)),
@@ -309,8 +309,32 @@ async fn a_silent_server_is_a_transient_timeout() {
         .send(&reply(20, Visibility::Public, "1", "hello"))
         .await
         .unwrap_err();
+    // The request went out: the network may have posted it, so a blind
+    // retry could post the reply twice.
     assert!(
-        matches!(&error, ChannelError::Transient(reason) if reason.contains("timed out")),
+        matches!(&error, ChannelError::Unconfirmed(reason) if reason.contains("timed out")),
+        "{error:?}"
+    );
+    assert!(!error.is_permanent());
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_transient_because_nothing_was_sent() {
+    // A port nobody listens on: bind one, then close it.
+    let addr = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let channel = XChannel::new(XConfig::new(BRAND, "s", "t").with_http(
+        HttpConfig::new(format!("http://{addr}")).with_timeout(Duration::from_millis(500)),
+    ))
+    .unwrap();
+    let error = channel
+        .send(&reply(21, Visibility::Public, "1", "hello"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, ChannelError::Transient(reason) if reason.contains("could not connect")),
         "{error:?}"
     );
 }

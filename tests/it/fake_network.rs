@@ -47,6 +47,9 @@ struct FakeState {
     delivered: Vec<Recorded>,
     refused: Vec<Recorded>,
     scripted: VecDeque<Scripted>,
+    /// Delays before the answers of the next successful requests (taken
+    /// after the request is recorded as delivered).
+    slow: VecDeque<std::time::Duration>,
     next_id: u64,
 }
 
@@ -91,6 +94,13 @@ impl FakeNetwork {
     pub fn script(&self, answer: Scripted) {
         self.state.lock().unwrap().scripted.push_back(answer);
     }
+
+    /// The next successful request is taken (recorded as delivered) but
+    /// answered only after `delay`: a client with a shorter timeout never
+    /// learns that it went through.
+    pub fn answer_late(&self, delay: std::time::Duration) {
+        self.state.lock().unwrap().slow.push_back(delay);
+    }
 }
 
 async fn answer(
@@ -107,7 +117,15 @@ async fn answer(
             .map(str::to_owned),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
-    let mut state = state.lock().unwrap();
+    let (response, delay) = decide(&mut state.lock().unwrap(), recorded);
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+/// The answer to one request, and how long to hold it back.
+fn decide(state: &mut FakeState, recorded: Recorded) -> (Response, Option<std::time::Duration>) {
     if let Some(scripted) = state.scripted.pop_front() {
         state.refused.push(recorded);
         let mut response = (
@@ -118,7 +136,7 @@ async fn answer(
         for (name, value) in scripted.headers {
             response.headers_mut().insert(name, value.parse().unwrap());
         }
-        return response;
+        return (response, None);
     }
     state.next_id += 1;
     let n = state.next_id;
@@ -138,10 +156,14 @@ async fn answer(
     } else if path.ends_with("/messages") {
         json!({"recipient_id": "6543210987654321", "message_id": format!("m_out{n:04}")})
     } else {
-        return (StatusCode::NOT_FOUND, "no such endpoint").into_response();
+        return (
+            (StatusCode::NOT_FOUND, "no such endpoint").into_response(),
+            None,
+        );
     };
     state.delivered.push(recorded);
-    (StatusCode::OK, axum::Json(reply)).into_response()
+    let delay = state.slow.pop_front();
+    ((StatusCode::OK, axum::Json(reply)).into_response(), delay)
 }
 
 /// An address that accepts connections and never answers (for timeouts).

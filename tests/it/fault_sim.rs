@@ -10,6 +10,10 @@
 //!
 //! - sends: transient errors (503), timeouts after the network accepted the
 //!   message, rate-limit responses with a reset time, permanent refusals;
+//! - the network either keys sends by outbound id (as the `Channel`
+//!   contract asks, and can say what it holds) or, like X, Meta and
+//!   WhatsApp, has no idempotency key and cannot be asked (its adapter
+//!   answers every check with "unknown");
 //! - the webhook delivers a message twice;
 //! - appends: transient failures, disk full for a window, and commits whose
 //!   acknowledgement is lost (written, but the desk sees an error);
@@ -22,11 +26,13 @@
 //! in a conversation (and the engine's accounting invariants hold); the
 //! desk's final snapshot equals a replay of the log from scratch; no send was
 //! started again after its delivery was recorded, and no two attempts of one
-//! send were in flight at once (the network treats the outbound id as an
-//! idempotency key, as the `Channel` contract asks, and counts the repeats it
-//! absorbed); every requested send is delivered or failed for good with a
-//! recorded reason; and, for plans whose faults only delay work, the SLA
-//! outcomes equal those of the fault-free run of the same seed.
+//! send were in flight at once; on a network without idempotency keys no
+//! message reached the network twice (on one with keys the repeats it
+//! absorbed are counted); every requested send is delivered, failed for
+//! good with a recorded reason, or (only where the network cannot be asked)
+//! recorded as unknown with a reason; and, for plans whose faults only
+//! delay work, the SLA outcomes equal those of the fault-free run of the
+//! same seed.
 //!
 //! "Only delay" means: transient send errors, send timeouts, rate limits and
 //! duplicate webhook deliveries; the comparison runs in
@@ -77,6 +83,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Plan {
     /// Whether every fault only delays work (see the module docs).
     delay_only: bool,
+    /// Whether the network keys sends by outbound id and can be asked what
+    /// it holds; otherwise a repeated send posts the message again.
+    idempotent_network: bool,
     send_transient: f64,
     send_timeout: f64,
     rate_limited: f64,
@@ -107,6 +116,7 @@ impl Plan {
     fn without_faults(&self) -> Plan {
         Plan {
             delay_only: true,
+            idempotent_network: self.idempotent_network,
             quiet_after: self.quiet_after,
             ..Plan::default()
         }
@@ -123,8 +133,10 @@ impl Plan {
                 0.0
             }
         };
+        let idempotent_network = SimRng::new(seed).fork(0xFC).chance(0.5);
         let mut plan = Plan {
             delay_only,
+            idempotent_network,
             send_transient: chance(0.4),
             send_timeout: chance(0.2),
             rate_limited: chance(0.2),
@@ -326,10 +338,10 @@ impl EventStore for FaultyStore {
 
 #[derive(Default)]
 struct NetworkState {
-    /// Delivered sends and their network ids (each at most once: the
-    /// outbound id is the idempotency key).
+    /// Delivered sends and their network ids (the first posting of each).
     delivered: BTreeMap<OutboundId, String>,
-    /// Repeated sends of a delivered id, answered with the first receipt.
+    /// Repeated sends of a delivered id, answered with the first receipt
+    /// (on a network with idempotency keys).
     absorbed: u64,
     attempts: u64,
     faults: u64,
@@ -363,10 +375,16 @@ impl Network {
         let mut state = lock(&self.state);
         let next = state.delivered.len() + 1;
         let external_id = match state.delivered.get(&message.id) {
-            Some(existing) => {
+            Some(existing) if self.plan.idempotent_network => {
                 let existing = existing.clone();
                 state.absorbed += 1;
                 existing
+            }
+            Some(_) => {
+                lock(&self.observed)
+                    .violations
+                    .push(format!("send {} reached the network twice", message.id));
+                format!("x-{next}-again")
             }
             None => {
                 let id = format!("x-{next}");
@@ -391,9 +409,14 @@ impl Channel for Network {
         &self.channel
     }
 
-    /// The network keys sends by outbound id: it can say what it holds,
-    /// and repeating a send it lacks delivers it once.
+    /// A network with idempotency keys can say what it holds, and
+    /// repeating a send it lacks delivers it once. One without cannot be
+    /// asked (an adapter for it remembers receipts only in memory, and a
+    /// lost answer never gave it one).
     async fn check_sent(&self, message: &OutboundMessage) -> SentCheck {
+        if !self.plan.idempotent_network {
+            return SentCheck::Unknown("the network has no idempotency key".into());
+        }
         match lock(&self.state).delivered.get(&message.id) {
             Some(external_id) => SentCheck::Delivered(DeliveryReceipt {
                 outbound: message.id,
@@ -469,7 +492,7 @@ impl Channel for Network {
             SendFault::Transient => fail(ChannelError::Transient("injected: 503".into())),
             SendFault::Timeout => {
                 self.deliver(message);
-                fail(ChannelError::Transient("injected: timeout".into()))
+                fail(ChannelError::Unconfirmed("injected: timeout".into()))
             }
             SendFault::RateLimited(reset) => fail(ChannelError::RateLimited {
                 retry_at: Some(self.clock.now() + chrono::Duration::seconds(reset)),
@@ -496,6 +519,8 @@ struct Outcome {
     store_faults: u64,
     send_faults: u64,
     absorbed: u64,
+    /// Sends recorded as `delivery_unknown` (never resent).
+    unknown: usize,
 }
 
 async fn current(handles: &mut watch::Receiver<Option<DeskHandle>>) -> DeskHandle {
@@ -829,12 +854,23 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
         store_faults,
         send_faults,
         absorbed,
+        unknown: 0,
     };
     let events = read_all(&*memory, TENANT, 1).await.expect("the log reads");
     outcome.events = events.len();
+    outcome.unknown = events
+        .iter()
+        .filter(|e| matches!(e.payload, EventPayload::DeliveryUnknown { .. }))
+        .count();
     let acked = lock(&acked).clone();
     let delivered = lock(&network.state).delivered.clone();
-    check_log(&events, &acked, &delivered, &mut outcome);
+    check_log(
+        &events,
+        &acked,
+        &delivered,
+        plan.idempotent_network,
+        &mut outcome,
+    );
     // The final snapshot equals a replay from scratch.
     match memory.load_latest_snapshot(TENANT).await {
         Ok(Some(snapshot)) if snapshot.seq == final_status.last_seq => {
@@ -866,6 +902,7 @@ fn check_log(
     events: &[Event],
     acked: &BTreeSet<String>,
     delivered: &BTreeMap<OutboundId, String>,
+    idempotent_network: bool,
     outcome: &mut Outcome,
 ) {
     let violations = &mut outcome.violations;
@@ -900,6 +937,14 @@ fn check_log(
             }
             EventPayload::DeliveryFailed { outbound, failure } if failure.permanent => {
                 failed_for_good.insert(*outbound, failure.reason.clone());
+            }
+            EventPayload::DeliveryUnknown { outbound, reason } => {
+                if idempotent_network {
+                    violations.push(format!(
+                        "send {outbound} recorded as unknown although the network can be asked: {reason}"
+                    ));
+                }
+                failed_for_good.insert(*outbound, reason.clone());
             }
             _ => {}
         }
@@ -1036,7 +1081,7 @@ fn check_seed(seed: u64, compare_sla: bool) -> Result<Outcome, String> {
 
 fn run_seeds(seeds: impl Iterator<Item = u64>, compare_sla: bool) {
     let mut failures = Vec::new();
-    let mut totals = (0usize, 0usize, 0usize, 0u64, 0u64, 0u64, 0usize);
+    let mut totals = (0usize, 0usize, 0usize, 0u64, 0u64, 0u64, 0usize, 0usize);
     for seed in seeds {
         match check_seed(seed, compare_sla) {
             Ok(outcome) => {
@@ -1047,6 +1092,7 @@ fn run_seeds(seeds: impl Iterator<Item = u64>, compare_sla: bool) {
                 totals.4 += outcome.send_faults;
                 totals.5 += outcome.absorbed;
                 totals.6 += outcome.acked;
+                totals.7 += outcome.unknown;
             }
             Err(failure) => {
                 eprintln!("{failure}");
@@ -1058,8 +1104,8 @@ fn run_seeds(seeds: impl Iterator<Item = u64>, compare_sla: bool) {
         }
     }
     eprintln!(
-        "fault_sim: {} seeds passed: {} events, {} messages acknowledged, {} crashes, {} store faults, {} send faults, {} repeated sends absorbed by the idempotency key",
-        totals.0, totals.1, totals.6, totals.2, totals.3, totals.4, totals.5
+        "fault_sim: {} seeds passed: {} events, {} messages acknowledged, {} crashes, {} store faults, {} send faults, {} repeated sends absorbed by the idempotency key, {} sends in doubt recorded as unknown (never resent)",
+        totals.0, totals.1, totals.6, totals.2, totals.3, totals.4, totals.5, totals.7
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

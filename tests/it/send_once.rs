@@ -274,3 +274,133 @@ async fn a_send_the_channel_can_verify_is_recorded_as_delivered_after_the_crash_
         ["delivery_attempted", "delivery_succeeded"]
     );
 }
+
+#[tokio::test]
+async fn a_whatsapp_send_whose_answer_timed_out_is_not_sent_again_but_recorded_as_unknown() {
+    // WhatsApp takes the message but answers after the adapter gave up:
+    // without a crash, a blind retry would post the reply a second time.
+    let network = FakeNetwork::start().await;
+    network.answer_late(Duration::from_millis(1500));
+    let adapter = WhatsappChannel::new(
+        WhatsappConfig::new(NUMBER, "token")
+            .with_http(network.http().with_timeout(Duration::from_millis(300))),
+    )
+    .unwrap()
+    .with_clock(|| at("2026-11-23T10:05:00Z"));
+    adapter.record_inbound(CUSTOMER, at("2026-11-23T10:00:00Z"));
+    let store = Arc::new(MemoryEventStore::new());
+    let config = DeskConfig {
+        retry: caredesk::desk::RetryPolicy {
+            initial: Duration::from_millis(100),
+            ..Default::default()
+        },
+        ..DeskConfig::default()
+    };
+    let (desk, task) = Desk::start(
+        engine_config,
+        store.clone(),
+        vec![Arc::new(adapter) as Arc<dyn Channel>],
+        clock(),
+        config,
+    )
+    .await
+    .unwrap();
+    let outbound = question_and_answer(&desk, number(), CUSTOMER).await;
+    wait_until_owed_nothing(&desk).await;
+    // The late answer arrives; nothing else may reach the network.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    desk.shutdown().await.unwrap();
+    task.await.unwrap().unwrap();
+
+    assert_eq!(network.delivered().len(), 1, "delivered twice");
+    let events = read_all(&*store, TENANT, 1).await.unwrap();
+    assert_eq!(
+        outcomes(&events, outbound),
+        ["delivery_attempted", "delivery_unknown"]
+    );
+    let reason = events
+        .iter()
+        .find_map(|e| match &e.payload {
+            EventPayload::DeliveryUnknown { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        reason.contains("answer was lost") && reason.contains("timed out"),
+        "{reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_timed_out_send_the_channel_can_verify_is_recorded_as_delivered_without_a_resend() {
+    // The memory channel keys sends by outbound id, so it can say what it
+    // holds: the timed-out send is found there and recorded once.
+    let network = Arc::new(TimesOutOnce {
+        inner: MemoryChannel::new(crate::support::x()),
+        timed_out: AtomicBool::new(false),
+    });
+    let store = Arc::new(MemoryEventStore::new());
+    let config = DeskConfig {
+        retry: caredesk::desk::RetryPolicy {
+            initial: Duration::from_millis(50),
+            ..Default::default()
+        },
+        ..DeskConfig::default()
+    };
+    let (desk, task) = Desk::start(
+        engine_config,
+        store.clone(),
+        vec![network.clone() as Arc<dyn Channel>],
+        clock(),
+        config,
+    )
+    .await
+    .unwrap();
+    let outbound = question_and_answer(&desk, crate::support::x(), "56377143").await;
+    wait_until_owed_nothing(&desk).await;
+    desk.shutdown().await.unwrap();
+    task.await.unwrap().unwrap();
+    assert!(network.timed_out.load(Ordering::SeqCst));
+    assert_eq!(network.inner.sent().len(), 1);
+    assert_eq!(network.inner.duplicate_sends(), 0, "the send was repeated");
+    let events = read_all(&*store, TENANT, 1).await.unwrap();
+    assert_eq!(
+        outcomes(&events, outbound),
+        ["delivery_attempted", "delivery_succeeded"]
+    );
+}
+
+/// A memory channel whose first send goes through but reports a timeout.
+struct TimesOutOnce {
+    inner: MemoryChannel,
+    timed_out: AtomicBool,
+}
+
+#[async_trait]
+impl Channel for TimesOutOnce {
+    fn channel(&self) -> &ChannelRef {
+        self.inner.channel()
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        self.inner.capabilities()
+    }
+
+    async fn check_sent(&self, message: &OutboundMessage) -> caredesk::channel::SentCheck {
+        self.inner.check_sent(message).await
+    }
+
+    async fn send(
+        &self,
+        message: &OutboundMessage,
+    ) -> Result<caredesk::channel::DeliveryReceipt, caredesk::channel::ChannelError> {
+        let receipt = self.inner.send(message).await?;
+        if self.timed_out.swap(true, Ordering::SeqCst) {
+            Ok(receipt)
+        } else {
+            Err(caredesk::channel::ChannelError::Unconfirmed(
+                "timed out waiting for the answer".into(),
+            ))
+        }
+    }
+}
