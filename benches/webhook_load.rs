@@ -11,7 +11,8 @@
 //! The server runs in a child process (this binary, started again with
 //! `CAREDESK_LOAD_SERVE` set) so that its resident memory is measured
 //! alone. Each request is one signed Cloud API webhook carrying one new
-//! customer message (5,000 customers in turn).
+//! customer message (100,000 customers in turn, so that at these rates a
+//! customer writes again only after their last conversation has closed).
 //!
 //! The desk in the child works like a staffed one, so that its hot state
 //! follows open work: 50 agents (capacity 20 each) are online, and an agent
@@ -39,7 +40,7 @@ use caredesk::channel::Channel;
 use caredesk::channel::HttpConfig;
 use caredesk::desk::DeskHandle;
 use caredesk::desk::{Desk, DeskConfig, SystemClock};
-use caredesk::engine::{EngineConfig, EventPayload, Input, Reply, StatusChange};
+use caredesk::engine::{Engine, EngineConfig, EventPayload, Input, Reply, StatusChange};
 use caredesk::model::{
     Agent, AgentId, Capacity, ChannelKind, ChannelRef, Language, Presence, TenantId, Visibility,
 };
@@ -174,7 +175,13 @@ async fn serve(path: &str) -> Result<(), BoxError> {
         store,
         channels,
         Arc::new(SystemClock),
-        DeskConfig::default(),
+        DeskConfig {
+            snapshot_every: env_list("CAREDESK_LOAD_SNAPSHOT_EVERY", &[10_000])
+                .first()
+                .copied()
+                .unwrap_or(10_000),
+            ..DeskConfig::default()
+        },
     )
     .await?;
     staff(&desk).await?;
@@ -205,7 +212,7 @@ async fn serve(path: &str) -> Result<(), BoxError> {
 fn body(n: u64, now_secs: i64) -> String {
     format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"31201234567","phone_number_id":"{NUMBER}"}},"messages":[{{"from":"47{:08}","id":"wamid.LOAD{n}","timestamp":"{now_secs}","type":"text","text":{{"body":"Load test message {n}: where is my bag?"}}}}]}}}}]}}]}}"#,
-        n % 5_000
+        n % 100_000
     )
 }
 
@@ -408,11 +415,36 @@ async fn verify(path: &str, acked: &[u64]) -> Result<(), BoxError> {
     let store = SqliteEventStore::open(path)?;
     let events = read_all(&store, tenant(), 1).await?;
     let mut stored: BTreeMap<String, u32> = BTreeMap::new();
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
     for event in &events {
+        *kinds.entry(event.payload.name()).or_default() += 1;
         if let EventPayload::MessageReceived { inbound, .. } = &event.payload {
             *stored.entry(inbound.external_id.clone()).or_default() += 1;
         }
     }
+    let count = |name: &str| kinds.get(name).copied().unwrap_or(0);
+    println!(
+        "desk work: {} conversations opened, {} assigned, {} replies delivered, {} resolved or closed status changes, {} sends failed",
+        count("conversation_opened"),
+        count("conversation_assigned"),
+        count("delivery_succeeded"),
+        count("status_changed"),
+        count("delivery_failed") + count("delivery_unknown"),
+    );
+    if let Some(snapshot) = store.load_latest_snapshot(tenant()).await? {
+        println!(
+            "latest snapshot: {} bytes at seq {}",
+            snapshot.state.len(),
+            snapshot.seq
+        );
+    }
+    let engine = Engine::replay(engine_config(), events.iter().cloned())?;
+    println!(
+        "hot state at the end: {} conversations ({} active), {} archived",
+        engine.conversation_count(),
+        engine.active_count(),
+        engine.archived_count()
+    );
     let missing: Vec<u64> = acked
         .iter()
         .copied()

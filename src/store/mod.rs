@@ -179,6 +179,10 @@ pub struct CompactReport {
     pub snapshots_removed: u64,
 }
 
+/// How many snapshots a store keeps per tenant: the latest, and the one
+/// before it in case the latest cannot be read.
+pub const SNAPSHOTS_KEPT: usize = 2;
+
 /// A durable, per-tenant, append-only log of events with snapshots.
 #[async_trait]
 pub trait EventStore: Send + Sync {
@@ -213,7 +217,10 @@ pub trait EventStore: Send + Sync {
     /// Backend errors.
     async fn last_seq(&self, tenant: TenantId) -> Result<u64, StoreError>;
 
-    /// Stores a snapshot.
+    /// Stores a snapshot. A store keeps the [`SNAPSHOTS_KEPT`] latest
+    /// snapshots of a tenant and removes older ones as newer ones arrive
+    /// (a snapshot is a shortcut; the log holds everything), so a desk that
+    /// snapshots often does not fill the disk with old copies of its state.
     ///
     /// # Errors
     /// [`StoreError::InvalidBatch`] for a snapshot past the stream's end, backend errors.
@@ -425,8 +432,11 @@ impl EventStore for MemoryEventStore {
                 snapshot.seq
             )));
         }
+        stream.snapshots.retain(|s| s.seq != snapshot.seq);
         stream.snapshots.push(snapshot);
         stream.snapshots.sort_by_key(|s| s.seq);
+        let surplus = stream.snapshots.len().saturating_sub(SNAPSHOTS_KEPT);
+        stream.snapshots.drain(..surplus);
         Ok(())
     }
 

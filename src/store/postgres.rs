@@ -653,6 +653,15 @@ impl EventStore for PostgresEventStore {
         )
         .await
         .map_err(map_pg)?;
+        let kept = i64::try_from(super::SNAPSHOTS_KEPT).unwrap_or(i64::MAX);
+        tx.execute(
+            "DELETE FROM caredesk_snapshots WHERE tenant = $1 AND seq < ALL (
+                 SELECT seq FROM caredesk_snapshots WHERE tenant = $1
+                 ORDER BY seq DESC LIMIT $2)",
+            &[&id, &kept],
+        )
+        .await
+        .map_err(map_pg)?;
         tx.commit().await.map_err(map_pg)
     }
 

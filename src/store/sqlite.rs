@@ -723,6 +723,14 @@ fn save_snapshot(conn: &mut Connection, snapshot: &Snapshot) -> Result<(), Store
         ],
     )
     .map_err(map_err)?;
+    // Older copies go, so the file does not grow with every snapshot; their
+    // pages are reused by the next one.
+    tx.execute(
+        "DELETE FROM snapshots WHERE tenant = ?1 AND seq NOT IN (
+             SELECT seq FROM snapshots WHERE tenant = ?1 ORDER BY seq DESC LIMIT ?2)",
+        params![key, to_i64(super::SNAPSHOTS_KEPT as u64)?],
+    )
+    .map_err(map_err)?;
     tx.commit().map_err(map_err)
 }
 

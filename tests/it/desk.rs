@@ -313,6 +313,7 @@ async fn snapshots_are_saved_every_n_events_and_a_restart_loads_the_latest_plus_
     let channel = x_channel();
     let desk_config = DeskConfig {
         snapshot_every: 10,
+        snapshot_events_per_conversation: 0,
         ..DeskConfig::default()
     };
     let (desk, task) = start_with(&store, &channel, desk_config.clone()).await;
@@ -350,6 +351,41 @@ async fn snapshots_are_saved_every_n_events_and_a_restart_loads_the_latest_plus_
     assert_eq!(&decoded.engine, full.state());
     desk.shutdown().await.unwrap();
     task.await.unwrap().unwrap();
+}
+
+/// A snapshot costs in proportion to the hot state: with 100 events per
+/// conversation held, a few conversations' worth of events is not enough
+/// for one, although `snapshot_every` alone would have asked for several.
+#[tokio::test(start_paused = true)]
+async fn snapshots_wait_for_events_in_proportion_to_the_conversations_held() {
+    for (per_conversation, expect_snapshot) in [(0, true), (100, false)] {
+        let store = Arc::new(MemoryEventStore::new());
+        let desk_config = DeskConfig {
+            snapshot_every: 10,
+            snapshot_events_per_conversation: per_conversation,
+            ..DeskConfig::default()
+        };
+        let (desk, task) = start_with(&store, &x_channel(), desk_config).await;
+        desk.submit(Input::UpsertAgent(agent(1, &[Language::ENGLISH], 50)))
+            .await
+            .unwrap();
+        for n in 0..4 {
+            question_and_reply(&desk, n).await;
+        }
+        wait_until_sent(&desk).await;
+        let events = desk.status().await.unwrap().last_seq;
+        assert!(events >= 20, "{events} events");
+        assert!(events < 400, "{events} events");
+        let snapshot = store.load_latest_snapshot(TENANT).await.unwrap();
+        assert_eq!(
+            snapshot.is_some(),
+            expect_snapshot,
+            "{per_conversation} per conversation, {events} events: {:?}",
+            snapshot.map(|s| s.seq)
+        );
+        desk.shutdown().await.unwrap();
+        task.await.unwrap().unwrap();
+    }
 }
 
 #[tokio::test(start_paused = true)]
