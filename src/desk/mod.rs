@@ -39,11 +39,13 @@
 //!    [`Input::Tick`];
 //! 4. saves a [`DeskSnapshot`] (engine state and owed sends) every
 //!    [`DeskConfig::snapshot_every`] events; a start loads the latest one and
-//!    replays only the tail. The state is copied on the desk's task and
-//!    encoded and written in a task of its own, so a large snapshot does
-//!    not hold up ingest (on a loaded webhook server this took p99 from
-//!    78 ms to under 10 ms); the price is a copy of the state in memory
-//!    while it is written;
+//!    replays only the tail. Snapshots are spaced in proportion to the hot
+//!    state ([`DeskConfig::snapshot_events_per_conversation`]), and the
+//!    state is copied on the desk's task and encoded and written in a task
+//!    of its own, so a snapshot holds up ingest as little as the store
+//!    allows (a store with one writer, like SQLite, still queues appends
+//!    behind the write); the price is a copy of the state in memory while
+//!    it is written;
 //! 5. with a [`DeskConfig::retention`] policy, compacts the log after each of
 //!    those snapshots: events older than the policy's age are removed from
 //!    the store (their state lives on in the snapshot). A caller can also
