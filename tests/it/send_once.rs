@@ -177,6 +177,17 @@ async fn wait_until_owed_nothing(desk: &DeskHandle) -> DeskStatus {
     panic!("the outbox never emptied");
 }
 
+/// The reason of the (one) `delivery_unknown` in the log.
+fn unknown_reason(events: &[Event]) -> String {
+    events
+        .iter()
+        .find_map(|e| match &e.payload {
+            EventPayload::DeliveryUnknown { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .expect("a delivery_unknown event")
+}
+
 fn outcomes(events: &[Event], outbound: OutboundId) -> Vec<&'static str> {
     events
         .iter()
@@ -230,13 +241,7 @@ async fn a_whatsapp_send_accepted_before_a_crash_is_not_sent_again_but_recorded_
         outcomes(&events, outbound),
         ["delivery_attempted", "delivery_unknown"]
     );
-    let reason = events
-        .iter()
-        .find_map(|e| match &e.payload {
-            EventPayload::DeliveryUnknown { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let reason = unknown_reason(&events);
     assert!(
         reason.contains("before a restart") && reason.contains("no idempotency key"),
         "{reason}"
@@ -318,13 +323,7 @@ async fn a_whatsapp_send_whose_answer_timed_out_is_not_sent_again_but_recorded_a
         outcomes(&events, outbound),
         ["delivery_attempted", "delivery_unknown"]
     );
-    let reason = events
-        .iter()
-        .find_map(|e| match &e.payload {
-            EventPayload::DeliveryUnknown { reason, .. } => Some(reason.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let reason = unknown_reason(&events);
     assert!(
         reason.contains("answer was lost") && reason.contains("timed out"),
         "{reason}"
