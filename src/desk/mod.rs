@@ -1237,26 +1237,12 @@ impl Desk {
                     outbox,
                     attainment: &attainment,
                 };
-                let bytes = match serde_json::to_vec(&state) {
-                    Ok(bytes) => bytes,
-                    Err(error) => {
-                        tracing::warn!(%error, "snapshot could not be encoded");
-                        return None;
-                    }
-                };
+                let snapshot = encode_snapshot(&state, tenant, seq, taken_at)?;
+                // The copy is not needed while the store writes.
                 drop(engine);
-                let snapshot = Snapshot {
-                    tenant,
-                    seq,
-                    schema: CURRENT_SCHEMA,
-                    taken_at,
-                    state: bytes,
-                };
-                if let Err(error) = store.save_snapshot(snapshot).await {
-                    tracing::warn!(%error, seq, "snapshot not saved");
+                if !store_snapshot(&*store, snapshot).await {
                     return None;
                 }
-                metrics::counter!("caredesk_snapshots_total").increment(1);
                 if let Some(policy) = retention {
                     match policy.apply(&*store, tenant, now).await {
                         Ok(report) => log_compaction(&report),
@@ -1280,26 +1266,13 @@ impl Desk {
             outbox: self.outbox.messages(),
             attainment: &self.attainment,
         };
-        let bytes = match serde_json::to_vec(&state) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                tracing::warn!(%error, "snapshot could not be encoded");
-                return;
-            }
+        let taken_at = self.engine.now().unwrap_or_else(|| self.clock.now());
+        let Some(snapshot) = encode_snapshot(&state, self.engine.config().tenant, seq, taken_at)
+        else {
+            return;
         };
-        let snapshot = Snapshot {
-            tenant: self.engine.config().tenant,
-            seq,
-            schema: CURRENT_SCHEMA,
-            taken_at: self.engine.now().unwrap_or_else(|| self.clock.now()),
-            state: bytes,
-        };
-        match self.store.save_snapshot(snapshot).await {
-            Ok(()) => {
-                metrics::counter!("caredesk_snapshots_total").increment(1);
-                self.last_snapshot = seq;
-            }
-            Err(error) => tracing::warn!(%error, seq, "snapshot not saved"),
+        if store_snapshot(&*self.store, snapshot).await {
+            self.last_snapshot = seq;
         }
     }
 
@@ -1512,6 +1485,45 @@ impl Desk {
             });
         }
         self.handle_internal(inputs).await
+    }
+}
+
+/// The stored form of a desk snapshot at `seq`; `None` (logged) when it
+/// cannot be encoded.
+fn encode_snapshot(
+    state: &DeskSnapshotRef<'_>,
+    tenant: crate::model::TenantId,
+    seq: u64,
+    taken_at: DateTime<Utc>,
+) -> Option<Snapshot> {
+    match serde_json::to_vec(state) {
+        Ok(bytes) => Some(Snapshot {
+            tenant,
+            seq,
+            schema: CURRENT_SCHEMA,
+            taken_at,
+            state: bytes,
+        }),
+        Err(error) => {
+            tracing::warn!(%error, "snapshot could not be encoded");
+            None
+        }
+    }
+}
+
+/// Saves a snapshot; whether it was saved (a failure is logged: the log
+/// still holds everything).
+async fn store_snapshot(store: &dyn EventStore, snapshot: Snapshot) -> bool {
+    let seq = snapshot.seq;
+    match store.save_snapshot(snapshot).await {
+        Ok(()) => {
+            metrics::counter!("caredesk_snapshots_total").increment(1);
+            true
+        }
+        Err(error) => {
+            tracing::warn!(%error, seq, "snapshot not saved");
+            false
+        }
     }
 }
 

@@ -177,15 +177,33 @@ async fn wait_until_owed_nothing(desk: &DeskHandle) -> DeskStatus {
     panic!("the outbox never emptied");
 }
 
-/// The reason of the (one) `delivery_unknown` in the log.
-fn unknown_reason(events: &[Event]) -> String {
-    events
+/// A desk configuration whose first retry comes after `initial`.
+fn retrying_after(initial: Duration) -> DeskConfig {
+    DeskConfig {
+        retry: caredesk::desk::RetryPolicy {
+            initial,
+            ..Default::default()
+        },
+        ..DeskConfig::default()
+    }
+}
+
+/// Checks that the log records `outbound` as attempted and then unknown
+/// (never sent again); returns the log and the unknown outcome's reason.
+async fn recorded_unknown(store: &MemoryEventStore, outbound: OutboundId) -> (Vec<Event>, String) {
+    let events = read_all(store, TENANT, 1).await.unwrap();
+    assert_eq!(
+        outcomes(&events, outbound),
+        ["delivery_attempted", "delivery_unknown"]
+    );
+    let reason = events
         .iter()
         .find_map(|e| match &e.payload {
             EventPayload::DeliveryUnknown { reason, .. } => Some(reason.clone()),
             _ => None,
         })
-        .expect("a delivery_unknown event")
+        .expect("a delivery_unknown event");
+    (events, reason)
 }
 
 fn outcomes(events: &[Event], outbound: OutboundId) -> Vec<&'static str> {
@@ -236,12 +254,7 @@ async fn a_whatsapp_send_accepted_before_a_crash_is_not_sent_again_but_recorded_
     task.await.unwrap().unwrap();
 
     assert_eq!(network.delivered().len(), 1, "delivered twice");
-    let events = read_all(&*store, TENANT, 1).await.unwrap();
-    assert_eq!(
-        outcomes(&events, outbound),
-        ["delivery_attempted", "delivery_unknown"]
-    );
-    let reason = unknown_reason(&events);
+    let (events, reason) = recorded_unknown(&store, outbound).await;
     assert!(
         reason.contains("before a restart") && reason.contains("no idempotency key"),
         "{reason}"
@@ -294,13 +307,7 @@ async fn a_whatsapp_send_whose_answer_timed_out_is_not_sent_again_but_recorded_a
     .with_clock(|| at("2026-11-23T10:05:00Z"));
     adapter.record_inbound(CUSTOMER, at("2026-11-23T10:00:00Z"));
     let store = Arc::new(MemoryEventStore::new());
-    let config = DeskConfig {
-        retry: caredesk::desk::RetryPolicy {
-            initial: Duration::from_millis(100),
-            ..Default::default()
-        },
-        ..DeskConfig::default()
-    };
+    let config = retrying_after(Duration::from_millis(100));
     let (desk, task) = Desk::start(
         engine_config,
         store.clone(),
@@ -318,12 +325,7 @@ async fn a_whatsapp_send_whose_answer_timed_out_is_not_sent_again_but_recorded_a
     task.await.unwrap().unwrap();
 
     assert_eq!(network.delivered().len(), 1, "delivered twice");
-    let events = read_all(&*store, TENANT, 1).await.unwrap();
-    assert_eq!(
-        outcomes(&events, outbound),
-        ["delivery_attempted", "delivery_unknown"]
-    );
-    let reason = unknown_reason(&events);
+    let (_, reason) = recorded_unknown(&store, outbound).await;
     assert!(
         reason.contains("answer was lost") && reason.contains("timed out"),
         "{reason}"
@@ -339,13 +341,7 @@ async fn a_timed_out_send_the_channel_can_verify_is_recorded_as_delivered_withou
         timed_out: AtomicBool::new(false),
     });
     let store = Arc::new(MemoryEventStore::new());
-    let config = DeskConfig {
-        retry: caredesk::desk::RetryPolicy {
-            initial: Duration::from_millis(50),
-            ..Default::default()
-        },
-        ..DeskConfig::default()
-    };
+    let config = retrying_after(Duration::from_millis(50));
     let (desk, task) = Desk::start(
         engine_config,
         store.clone(),
