@@ -659,7 +659,7 @@ impl Engine {
         let Some(agent) = self.state.router.agent(reply.agent) else {
             return crate::guard::GuardVerdict::pass();
         };
-        let customer = current.customer.to_string();
+        let customer = current.customer.text();
         let mut input = crate::guard::GuardInput::new(
             &reply.text,
             reply.visibility,
@@ -671,7 +671,7 @@ impl Engine {
         .with_conversation_language(current.language)
         .with_crisis(self.state.crisis);
         if let Some(tracker) = &self.state.reply_tracker {
-            input = input.with_duplicates(tracker, &customer, now);
+            input = input.with_duplicates(tracker, customer.as_str(), now);
         }
         setup.guard.check(&input)
     }

@@ -32,43 +32,87 @@ fn target(target: SlaTarget) -> EscalationTarget {
     }
 }
 
-fn sla_facts(record: &ConversationRecord) -> Vec<SlaFact> {
+/// A short list on the stack that moves to the heap past `N` items: the
+/// facts built for every evaluation are nearly always a handful, and
+/// evaluation runs for every event that touches a conversation.
+struct Few<T, const N: usize> {
+    inline: [T; N],
+    len: usize,
+    spill: Vec<T>,
+}
+
+impl<T: Copy, const N: usize> Few<T, N> {
+    fn new(filler: T) -> Self {
+        Self {
+            inline: [filler; N],
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        if self.spill.is_empty() && self.len < N {
+            self.inline[self.len] = item;
+            self.len += 1;
+        } else {
+            if self.spill.is_empty() {
+                self.spill.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.spill.push(item);
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.spill.is_empty() {
+            &mut self.inline[..self.len]
+        } else {
+            &mut self.spill
+        }
+    }
+}
+
+fn sla_facts(record: &ConversationRecord) -> Few<SlaFact, 4> {
+    let mut facts = Few::new(SlaFact {
+        target: EscalationTarget::FirstResponse,
+        stage: SlaStage::Running,
+        since: DateTime::<Utc>::MIN_UTC,
+    });
     let Some(sla) = record.sla.as_ref() else {
-        return Vec::new();
+        return facts;
     };
-    sla.clocks
-        .iter()
-        .filter_map(|clock| {
-            let (stage, since) = match clock.status {
-                ClockStatus::Stopped => return None,
-                ClockStatus::Met => (SlaStage::Met, clock.ended_at.unwrap_or(clock.started_at)),
-                _ => match (clock.breached_at, clock.warned_at) {
-                    (Some(at), _) => (SlaStage::Breached, at),
-                    (None, Some(at)) => (SlaStage::Warning, at),
-                    (None, None) => (SlaStage::Running, clock.started_at),
-                },
-            };
-            Some(SlaFact {
-                target: target(clock.target),
-                stage,
-                since,
-            })
-        })
-        .collect()
+    for clock in &sla.clocks {
+        let (stage, since) = match clock.status {
+            ClockStatus::Stopped => continue,
+            ClockStatus::Met => (SlaStage::Met, clock.ended_at.unwrap_or(clock.started_at)),
+            _ => match (clock.breached_at, clock.warned_at) {
+                (Some(at), _) => (SlaStage::Breached, at),
+                (None, Some(at)) => (SlaStage::Warning, at),
+                (None, None) => (SlaStage::Running, clock.started_at),
+            },
+        };
+        facts.push(SlaFact {
+            target: target(clock.target),
+            stage,
+            since,
+        });
+    }
+    facts
 }
 
 /// Customer messages since the last agent reply (automatic replies and notes
 /// do not count as answers), oldest first.
-fn unanswered_at(record: &ConversationRecord) -> Vec<DateTime<Utc>> {
-    let mut times: Vec<DateTime<Utc>> = record
+fn unanswered_at(record: &ConversationRecord) -> Few<DateTime<Utc>, 8> {
+    let mut times = Few::new(DateTime::<Utc>::MIN_UTC);
+    for message in record
         .messages
         .iter()
         .rev()
         .take_while(|m| m.note || !matches!(m.author, Author::Agent { .. }))
         .filter(|m| matches!(m.author, Author::Customer { .. }))
-        .map(|m| m.at)
-        .collect();
-    times.reverse();
+    {
+        times.push(message.at);
+    }
+    times.as_mut_slice().reverse();
     times
 }
 
@@ -81,13 +125,22 @@ pub(super) fn evaluate(
 ) -> Option<Evaluation> {
     let rules = config.escalation.as_ref()?;
     let c = &record.conversation;
-    let csat = state.sales.csat_fact(c.id);
+    // Only a rule on the survey answer looks at a finished conversation, and
+    // only such a rule needs the answer looked up.
+    if !rules.reads_csat() && !c.status.is_active() {
+        return None;
+    }
+    let csat = if rules.reads_csat() {
+        state.sales.csat_fact(c.id)
+    } else {
+        None
+    };
     if !c.status.is_active() && csat.is_none() {
         return None;
     }
     let customer = state.customers.get(&c.customer);
-    let sla = sla_facts(record);
-    let unanswered = unanswered_at(record);
+    let mut sla = sla_facts(record);
+    let mut unanswered = unanswered_at(record);
     let last_text = record
         .messages
         .iter()
@@ -107,13 +160,13 @@ pub(super) fn evaluate(
         reach: c.reach,
         last_customer_text: last_text,
         customer_name: customer.and_then(|c| c.name.as_deref()),
-        unanswered_at: &unanswered,
+        unanswered_at: unanswered.as_mut_slice(),
         unanswered: c.unanswered,
         queued_since: state.queued_since(c.id),
         assignee: c.assignee,
         team: c.team,
         tags: &c.tags,
-        sla: &sla,
+        sla: sla.as_mut_slice(),
         csat,
         finished: !c.status.is_active(),
         ..ConversationFacts::new(c.id, now)

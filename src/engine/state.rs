@@ -191,6 +191,18 @@ pub(crate) fn external_key(channel: u16, external_id: &str) -> u64 {
     splitmix64(fnv1a(external_id.as_bytes()) ^ (u64::from(channel) << 40))
 }
 
+/// Removes `key` from an index if it points at `holder`, in one lookup;
+/// says whether it did.
+fn remove_if_held<V: PartialEq>(index: &mut FastMap<u64, V>, key: u64, holder: V) -> bool {
+    match index.entry(key) {
+        std::collections::hash_map::Entry::Occupied(entry) if *entry.get() == holder => {
+            entry.remove();
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Pushes onto a vector that grows by half its length when full (first to
 /// exactly one, then 2, 3, 4, 6, 9, …) rather than doubling from 4: most
 /// conversations hold a few messages and most customers a few
@@ -900,7 +912,7 @@ impl EngineState {
                         .map(|r| r.conversation.customer);
                     if let (Some(tracker), Some(customer)) = (self.reply_tracker.as_mut(), customer)
                     {
-                        tracker.record(at, &customer.to_string(), &outbound.text);
+                        tracker.record(at, customer.text().as_str(), &outbound.text);
                     }
                 }
                 let channel = config
@@ -1238,18 +1250,16 @@ impl EngineState {
             .iter()
             .filter_map(|m| m.external_id.as_deref())
         {
-            let key = external_key(own, external_id);
-            if self.external_index.get(&key) == Some(&id) {
-                self.external_index.remove(&key);
+            if remove_if_held(&mut self.external_index, external_key(own, external_id), id) {
                 continue;
             }
             for channel in (0..channels).chain(std::iter::once(u16::MAX)) {
-                if channel == own {
-                    continue;
-                }
-                let key = external_key(channel, external_id);
-                if self.external_index.get(&key) == Some(&id) {
-                    self.external_index.remove(&key);
+                if channel != own {
+                    remove_if_held(
+                        &mut self.external_index,
+                        external_key(channel, external_id),
+                        id,
+                    );
                 }
             }
         }
@@ -1268,10 +1278,11 @@ impl EngineState {
         if forget {
             if let Some(customer) = self.customers.remove(&customer_id) {
                 for identity in &customer.identities {
-                    let key = identity_key(identity);
-                    if self.identity_index.get(&key) == Some(&customer_id) {
-                        self.identity_index.remove(&key);
-                    }
+                    remove_if_held(
+                        &mut self.identity_index,
+                        identity_key(identity),
+                        customer_id,
+                    );
                     if self.identity_collisions.get(identity) == Some(&customer_id) {
                         self.identity_collisions.remove(identity);
                     }

@@ -438,6 +438,9 @@ struct CompiledRule {
 #[derive(Debug, Clone, Default)]
 pub struct EscalationRules {
     rules: Vec<CompiledRule>,
+    /// Whether some rule looks at the survey answer (when none does, the
+    /// engine need not look the answer up).
+    reads_csat: bool,
 }
 
 impl EscalationRules {
@@ -466,7 +469,11 @@ impl EscalationRules {
             let check = compile(&rule.id, &rule.condition)?;
             compiled.push(CompiledRule { rule, check });
         }
-        Ok(EscalationRules { rules: compiled })
+        let reads_csat = compiled.iter().any(|rule| rule.check.mentions_csat());
+        Ok(EscalationRules {
+            rules: compiled,
+            reads_csat,
+        })
     }
 
     /// The rules, in evaluation order.
@@ -578,6 +585,14 @@ impl EscalationRules {
             }
         }
         evaluation
+    }
+}
+
+impl EscalationRules {
+    /// Whether some rule's condition looks at the survey answer. When none
+    /// does, a finished conversation cannot fire or clear anything.
+    pub(crate) fn reads_csat(&self) -> bool {
+        self.reads_csat
     }
 }
 

@@ -36,6 +36,13 @@ macro_rules! uuid_id {
             pub const fn as_uuid(&self) -> &Uuid {
                 &self.0
             }
+
+            /// Its text, exactly as `Display` writes it, formatted on the
+            /// stack: for hot paths that only hash or compare it.
+            #[allow(dead_code)]
+            pub(crate) fn text(&self) -> IdText {
+                IdText::new($prefix, &self.0)
+            }
         }
 
         impl fmt::Display for $name {
@@ -57,6 +64,39 @@ macro_rules! uuid_id {
             }
         }
     };
+}
+
+/// An id's text (`prefix_` and 32 lowercase hex digits) held on the
+/// stack, so hashing or comparing an id's text allocates nothing.
+pub(crate) struct IdText {
+    bytes: [u8; Self::CAPACITY],
+    len: usize,
+}
+
+impl IdText {
+    const CAPACITY: usize = 48;
+
+    fn new(prefix: &str, uuid: &Uuid) -> Self {
+        let mut bytes = [0u8; Self::CAPACITY];
+        // Prefixes are short literals of this module (at most "survey").
+        let start = prefix.len().min(Self::CAPACITY - 33);
+        bytes[..start].copy_from_slice(&prefix.as_bytes()[..start]);
+        bytes[start] = b'_';
+        let hex = uuid
+            .simple()
+            .encode_lower(&mut bytes[start + 1..start + 33])
+            .len();
+        Self {
+            bytes,
+            len: start + 1 + hex,
+        }
+    }
+
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII was written: the prefix literal, '_' and hex digits.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
 }
 
 uuid_id!(
@@ -123,6 +163,17 @@ mod tests {
             let (ua, ub) = (Uuid::from_bytes(a), Uuid::from_bytes(b));
             prop_assert_eq!(ConversationId(ua).cmp(&ConversationId(ub)), ua.cmp(&ub));
             prop_assert_eq!(AgentId(ua).partial_cmp(&AgentId(ub)), Some(ua.cmp(&ub)));
+        }
+
+        /// The stack text is the `Display` text, for every kind of id.
+        #[test]
+        fn stack_text_matches_display(bytes in any::<[u8; 16]>()) {
+            let uuid = Uuid::from_bytes(bytes);
+            let (customer, survey, tenant) =
+                (CustomerId(uuid).text(), SurveyId(uuid).text(), TenantId(uuid).text());
+            prop_assert_eq!(customer.as_str(), CustomerId(uuid).to_string());
+            prop_assert_eq!(survey.as_str(), SurveyId(uuid).to_string());
+            prop_assert_eq!(tenant.as_str(), TenantId(uuid).to_string());
         }
     }
 }
