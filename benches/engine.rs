@@ -15,8 +15,7 @@ use caredesk::engine::{Engine, EngineConfig, Input};
 use caredesk::model::*;
 use chrono::{DateTime, Duration, Utc};
 use criterion::{BatchSize, Criterion};
-use mimalloc::MiMalloc;
-use std::alloc::{GlobalAlloc, Layout};
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
@@ -24,24 +23,22 @@ use std::time::Instant;
 struct Counting;
 static ALLOCATED: AtomicIsize = AtomicIsize::new(0);
 
-// SAFETY: forwards to mimalloc unchanged and only counts bytes. mimalloc
-// rather than the system allocator, as an application that cares about
-// ingest speed would choose (the library leaves the choice to it).
+// SAFETY: forwards to the system allocator unchanged and only counts bytes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATED.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { MiMalloc.alloc(layout) }
+        unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         ALLOCATED.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { MiMalloc.dealloc(ptr, layout) }
+        unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATED.fetch_add(
             new_size as isize - layout.size() as isize,
             Ordering::Relaxed,
         );
-        unsafe { MiMalloc.realloc(ptr, layout, new_size) }
+        unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 

@@ -62,6 +62,14 @@ impl<T: Copy, const N: usize> Few<T, N> {
         }
     }
 
+    fn as_slice(&self) -> &[T] {
+        if self.spill.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spill
+        }
+    }
+
     fn as_mut_slice(&mut self) -> &mut [T] {
         if self.spill.is_empty() {
             &mut self.inline[..self.len]
@@ -125,11 +133,8 @@ pub(super) fn evaluate(
 ) -> Option<Evaluation> {
     let rules = config.escalation.as_ref()?;
     let c = &record.conversation;
-    // Only a rule on the survey answer looks at a finished conversation, and
-    // only such a rule needs the answer looked up.
-    if !rules.reads_csat() && !c.status.is_active() {
-        return None;
-    }
+    // Only a rule on the survey answer needs it looked up, and only such a
+    // rule looks at a finished conversation.
     let csat = if rules.reads_csat() {
         state.sales.csat_fact(c.id)
     } else {
@@ -139,8 +144,8 @@ pub(super) fn evaluate(
         return None;
     }
     let customer = state.customers.get(&c.customer);
-    let mut sla = sla_facts(record);
-    let mut unanswered = unanswered_at(record);
+    let sla = sla_facts(record);
+    let unanswered = unanswered_at(record);
     let last_text = record
         .messages
         .iter()
@@ -160,13 +165,13 @@ pub(super) fn evaluate(
         reach: c.reach,
         last_customer_text: last_text,
         customer_name: customer.and_then(|c| c.name.as_deref()),
-        unanswered_at: unanswered.as_mut_slice(),
+        unanswered_at: unanswered.as_slice(),
         unanswered: c.unanswered,
         queued_since: state.queued_since(c.id),
         assignee: c.assignee,
         team: c.team,
         tags: &c.tags,
-        sla: sla.as_mut_slice(),
+        sla: sla.as_slice(),
         csat,
         finished: !c.status.is_active(),
         ..ConversationFacts::new(c.id, now)
@@ -293,5 +298,26 @@ pub(super) fn apply(record: &mut ConversationRecord, at: DateTime<Utc>, payload:
                 .observe(rule, false);
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Few;
+
+    #[test]
+    fn few_keeps_order_on_the_stack_and_after_moving_to_the_heap() {
+        let mut few: Few<u32, 4> = Few::new(0);
+        assert!(few.as_slice().is_empty());
+        for n in 1..=3 {
+            few.push(n);
+        }
+        assert_eq!(few.as_slice(), &[1, 2, 3]);
+        for n in 4..=10 {
+            few.push(n);
+        }
+        assert_eq!(few.as_slice(), &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        few.as_mut_slice().reverse();
+        assert_eq!(few.as_slice(), &[10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
     }
 }

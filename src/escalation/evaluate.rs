@@ -476,6 +476,12 @@ impl EscalationRules {
         })
     }
 
+    /// Whether some rule's condition looks at the survey answer. When none
+    /// does, a finished conversation cannot fire or clear anything.
+    pub(crate) fn reads_csat(&self) -> bool {
+        self.reads_csat
+    }
+
     /// The rules, in evaluation order.
     pub fn rules(&self) -> impl Iterator<Item = &EscalationRule> {
         self.rules.iter().map(|compiled| &compiled.rule)
@@ -585,14 +591,6 @@ impl EscalationRules {
             }
         }
         evaluation
-    }
-}
-
-impl EscalationRules {
-    /// Whether some rule's condition looks at the survey answer. When none
-    /// does, a finished conversation cannot fire or clear anything.
-    pub(crate) fn reads_csat(&self) -> bool {
-        self.reads_csat
     }
 }
 

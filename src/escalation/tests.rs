@@ -824,3 +824,18 @@ fn memory_forgets_levels_on_a_new_trigger_and_ignores_clearing_unknown_rules() {
         }]
     );
 }
+
+#[test]
+fn rules_know_whether_any_condition_reads_the_survey_answer() {
+    let csat = Condition::CsatAtOrBelow {
+        score: 2,
+        with_comment: false,
+    };
+    let plain = Condition::sla(SlaTarget::FirstResponse, SlaStage::Breached);
+    assert!(!rules(vec![tag_rule("plain", plain.clone())]).reads_csat());
+    assert!(!EscalationRules::default().reads_csat());
+    assert!(rules(vec![tag_rule("direct", csat.clone())]).reads_csat());
+    // Nested anywhere inside a combinator counts too.
+    let nested = Condition::any([plain.clone(), Condition::not(Condition::all([csat]))]);
+    assert!(rules(vec![tag_rule("plain", plain), tag_rule("nested", nested)]).reads_csat());
+}
