@@ -39,6 +39,7 @@ macro_rules! uuid_id {
 
             /// Its text, exactly as `Display` writes it, formatted on the
             /// stack: for hot paths that only hash or compare it.
+            // Generated for every id type; only some of them need it.
             #[allow(dead_code)]
             pub(crate) fn text(&self) -> IdText {
                 IdText::new($prefix, &self.0)
