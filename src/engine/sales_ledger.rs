@@ -1,7 +1,7 @@
 //! Folds events into the sales funnel and CSAT figures of [`crate::stats`].
 
 use super::event::{Event, EventPayload};
-use crate::model::{AgentId, ConversationId, OpportunityId, SurveyId};
+use crate::model::{AgentId, ChannelKind, ConversationId, Language, OpportunityId, SurveyId};
 use crate::sla::SlaTarget;
 use crate::stats::{CsatTally, OpportunityOutcome, SalesFunnel, SurveyOutcome};
 use chrono::{DateTime, Utc};
@@ -15,6 +15,26 @@ struct OpportunityTrack {
     breached: bool,
     met: bool,
     outcome: OpportunityOutcome,
+}
+
+/// What a survey is counted under besides its timing and answer. Many
+/// surveys share one (a few networks, languages and agents), so each is
+/// kept once and surveys refer to it by number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct SurveyGroup {
+    channel: ChannelKind,
+    language: Language,
+    agent: Option<AgentId>,
+    promise_kept: Option<bool>,
+}
+
+/// One survey sent, in a few bytes: a desk sends one per resolved query
+/// and the ledger keeps them all until [`SalesLedger::finish`].
+#[derive(Debug, Clone, Copy)]
+struct SurveyTrack {
+    group: u32,
+    first_response_secs: Option<u64>,
+    score: Option<u8>,
 }
 
 /// Reads a desk's events (live, from a store, or from a simulation) and
@@ -44,7 +64,9 @@ pub struct SalesLedger {
     names: BTreeMap<AgentId, String>,
     opportunities: BTreeMap<OpportunityId, OpportunityTrack>,
     by_conversation: HashMap<ConversationId, OpportunityId>,
-    surveys: BTreeMap<SurveyId, SurveyOutcome>,
+    surveys: HashMap<SurveyId, SurveyTrack>,
+    survey_groups: Vec<SurveyGroup>,
+    survey_group_numbers: HashMap<SurveyGroup, u32>,
     skipped: BTreeMap<String, u64>,
 }
 
@@ -183,25 +205,36 @@ impl SalesLedger {
                 promise_kept,
                 ..
             } => {
-                let agent = agent.map(|a| self.name(a));
+                let group = SurveyGroup {
+                    channel: *channel,
+                    language: *language,
+                    agent: *agent,
+                    promise_kept: promise_kept.or_else(|| {
+                        let promise = self.promise_secs?;
+                        first_response_secs.map(|s| s <= promise)
+                    }),
+                };
+                let group = match self.survey_group_numbers.get(&group) {
+                    Some(number) => *number,
+                    None => {
+                        let number = u32::try_from(self.survey_groups.len()).unwrap_or(u32::MAX);
+                        self.survey_groups.push(group);
+                        self.survey_group_numbers.insert(group, number);
+                        number
+                    }
+                };
                 self.surveys.insert(
                     *survey,
-                    SurveyOutcome {
-                        channel: channel.as_str().to_owned(),
-                        language: language.as_str().to_owned(),
-                        agent,
+                    SurveyTrack {
+                        group,
                         first_response_secs: *first_response_secs,
-                        promise_kept: promise_kept.or_else(|| {
-                            let promise = self.promise_secs?;
-                            first_response_secs.map(|s| s <= promise)
-                        }),
                         score: None,
                     },
                 );
             }
             EventPayload::SurveyAnswered { survey, score, .. } => {
-                if let Some(outcome) = self.surveys.get_mut(survey) {
-                    outcome.score = Some(score.get());
+                if let Some(track) = self.surveys.get_mut(survey) {
+                    track.score = Some(score.get());
                 }
             }
             EventPayload::SurveySkipped { reason, .. } => {
@@ -239,8 +272,30 @@ impl SalesLedger {
                 .map(|agent| self.name(agent));
             funnel.record(&outcome);
         }
+        // Agents are named once per group, not once per survey; each
+        // survey is counted through its group's outcome, with its own
+        // timing and answer filled in.
+        let mut groups: Vec<SurveyOutcome> = self
+            .survey_groups
+            .iter()
+            .map(|group| SurveyOutcome {
+                channel: group.channel.as_str().to_owned(),
+                language: group.language.as_str().to_owned(),
+                agent: group.agent.map(|a| self.name(a)),
+                promise_kept: group.promise_kept,
+                ..SurveyOutcome::default()
+            })
+            .collect();
         let mut csat = CsatTally::new();
-        for outcome in self.surveys.values() {
+        for track in self.surveys.values() {
+            let Some(outcome) = usize::try_from(track.group)
+                .ok()
+                .and_then(|g| groups.get_mut(g))
+            else {
+                continue;
+            };
+            outcome.first_response_secs = track.first_response_secs;
+            outcome.score = track.score;
             csat.record(outcome);
         }
         (funnel, csat)

@@ -959,14 +959,20 @@ impl EngineState {
                 external_id,
             } => {
                 if let Some(pending) = self.pending_sends.remove(outbound) {
-                    if let Some(record) = self.conversations.get_mut(&pending.conversation) {
-                        if let Some(m) =
+                    // Only a message the conversation holds is indexed: the
+                    // index is verified against (and archiving unindexes)
+                    // the conversation's messages, so an entry for anything
+                    // else (a survey, sent beside the conversation) would
+                    // never be found nor removed.
+                    let held = self
+                        .conversations
+                        .get_mut(&pending.conversation)
+                        .and_then(|record| {
                             record.messages.iter_mut().find(|m| m.id == pending.message)
-                        {
-                            m.external_id = Some(external_id.clone());
-                        }
-                    }
-                    if self.conversations.contains_key(&pending.conversation) {
+                        })
+                        .map(|m| m.external_id = Some(external_id.clone()))
+                        .is_some();
+                    if held {
                         self.index_external(pending.channel, external_id, pending.conversation);
                     }
                 }
@@ -1315,5 +1321,112 @@ mod tests {
         assert_ne!(identity_key(&x), identity_key(&facebook));
         assert_ne!(external_key(0, "17"), external_key(1, "17"));
         assert_eq!(external_key(3, "17"), external_key(3, "17"));
+    }
+
+    /// Every send of a resolved query is reported delivered (the reply and
+    /// the survey beside it); once the conversation is archived, nothing of
+    /// it is left in the external-id index.
+    #[test]
+    fn archiving_a_surveyed_conversation_leaves_no_external_id_indexed() {
+        use crate::engine::{
+            CsatSettings, DeliveryOutcome, EngineConfig, EventPayload, Input, Reply, StatusChange,
+        };
+        use crate::model::{
+            Agent, AgentId, Capacity, ChannelRef, Classification, InboundMessage, Language,
+            Presence,
+        };
+        use chrono::Duration;
+        let x = ChannelRef::new(ChannelKind::X, "@KLM");
+        let make = {
+            let x = x.clone();
+            move || {
+                EngineConfig::new(crate::model::TenantId(uuid::Uuid::from_u128(0xC0FFEE)))
+                    .with_channel(x.clone(), Some(Language::ENGLISH))
+                    .with_csat(CsatSettings::default())
+                    .with_reopen_window(Duration::minutes(1))
+                    .with_retention(Duration::minutes(1))
+            }
+        };
+        let start = "2026-11-24T10:00:00Z".parse().unwrap();
+        let mut desk = crate::testing::TestDesk::new(make, start);
+        let agent = AgentId::from_uuid(uuid::Uuid::from_u128(0xA001));
+        desk.handle(Input::UpsertAgent(
+            Agent::new(agent, "Agent 1", [Language::ENGLISH], Capacity::total(3))
+                .unwrap()
+                .with_presence(Presence::Online),
+        ))
+        .unwrap();
+        let message = InboundMessage::new(
+            x,
+            "tweet-1",
+            Identity::new(ChannelKind::X, "@anna"),
+            Visibility::Private,
+            "Where is my suitcase?",
+            desk.now(),
+        );
+        let events = desk
+            .handle(Input::Inbound {
+                message,
+                classification: Some(Classification::query(Some(Language::ENGLISH))),
+            })
+            .unwrap();
+        let conversation = events
+            .iter()
+            .find_map(|e| match e.payload {
+                EventPayload::ConversationOpened { conversation, .. } => Some(conversation),
+                _ => None,
+            })
+            .unwrap();
+        let mut sends = Vec::new();
+        let mut collect = |events: &[crate::engine::Event]| {
+            for event in events {
+                match &event.payload {
+                    EventPayload::ReplyRequested { outbound, .. }
+                    | EventPayload::SurveyRequested { outbound, .. } => sends.push(outbound.id),
+                    _ => {}
+                }
+            }
+        };
+        desk.advance(Duration::minutes(5));
+        collect(
+            &desk
+                .handle(Input::Reply(Reply {
+                    conversation,
+                    agent,
+                    visibility: Visibility::Private,
+                    text: "We are on it.".into(),
+                    attachments: Vec::new(),
+                }))
+                .unwrap(),
+        );
+        collect(
+            &desk
+                .handle(Input::SetStatus {
+                    conversation,
+                    change: StatusChange::Resolve,
+                })
+                .unwrap(),
+        );
+        assert_eq!(sends.len(), 2, "the reply and the survey");
+        for (n, outbound) in sends.into_iter().enumerate() {
+            desk.handle(Input::DeliveryReport {
+                outbound,
+                outcome: DeliveryOutcome::Delivered {
+                    external_id: format!("dm-{n}"),
+                },
+            })
+            .unwrap();
+        }
+        assert_eq!(desk.engine().state.external_index.len(), 2);
+        desk.advance(Duration::minutes(5));
+        let state = &desk.engine().state;
+        assert_eq!(state.archived, 1);
+        assert!(state.conversations.is_empty());
+        assert!(
+            state.external_index.is_empty(),
+            "left indexed: {:?}",
+            state.external_index
+        );
+        desk.check_replay().unwrap();
     }
 }
