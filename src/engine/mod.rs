@@ -185,7 +185,9 @@ impl Engine {
             }
         }
         let primary = self.decide(now, input)?;
-        let mut events = Vec::with_capacity(primary.len() + 1);
+        // Room for the usual reactions too (opened, queued, assigned, SLA
+        // clocks), so the list is not moved while it grows.
+        let mut events = Vec::with_capacity(primary.len() + 6);
         for payload in primary {
             self.commit(now, payload, &mut events);
         }

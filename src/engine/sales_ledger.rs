@@ -2,10 +2,11 @@
 
 use super::event::{Event, EventPayload};
 use crate::model::{AgentId, ChannelKind, ConversationId, Language, OpportunityId, SurveyId};
+use crate::routing::FastMap;
 use crate::sla::SlaTarget;
 use crate::stats::{CsatTally, OpportunityOutcome, SalesFunnel, SurveyOutcome};
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone)]
 struct OpportunityTrack {
@@ -63,10 +64,11 @@ pub struct SalesLedger {
     promise_secs: Option<u64>,
     names: BTreeMap<AgentId, String>,
     opportunities: BTreeMap<OpportunityId, OpportunityTrack>,
-    by_conversation: HashMap<ConversationId, OpportunityId>,
-    surveys: HashMap<SurveyId, SurveyTrack>,
+    // Keyed by engine-minted ids: the engine's fixed hasher, not SipHash.
+    by_conversation: FastMap<ConversationId, OpportunityId>,
+    surveys: FastMap<SurveyId, SurveyTrack>,
     survey_groups: Vec<SurveyGroup>,
-    survey_group_numbers: HashMap<SurveyGroup, u32>,
+    survey_group_numbers: FastMap<SurveyGroup, u32>,
     skipped: BTreeMap<String, u64>,
 }
 

@@ -15,10 +15,13 @@ use crate::model::{
     Agent, AgentId, Capacity, ChannelKind, ChannelRef, Classification, ConversationId, Identity,
     InboundMessage, Kind, Language, OutboundId, Presence, Status, TenantId, Visibility,
 };
+use crate::routing::fast::MixHasher;
+use crate::routing::FastMap;
 use crate::stats::{EtaEstimator, EtaInput, ResponseTimeHistogram};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::{BinaryHeap, HashSet};
+use std::hash::BuildHasherDefault;
 
 const HOUR: i64 = 3_600_000;
 const ETA_REFRESH: i64 = 5 * 60_000;
@@ -142,11 +145,12 @@ pub struct Simulation {
     rng_customers: SimRng,
     rng_agents: SimRng,
     channels: Vec<ChannelRef>,
-    tracks: HashMap<ConversationId, Track>,
+    // Keyed by engine-minted ids: the engine's fixed hasher, not SipHash.
+    tracks: FastMap<ConversationId, Track>,
     agents: Vec<SimAgent>,
-    agent_index: HashMap<AgentId, u32>,
+    agent_index: FastMap<AgentId, u32>,
     capacity: u32,
-    waiting: HashSet<ConversationId>,
+    waiting: HashSet<ConversationId, BuildHasherDefault<MixHasher>>,
     next_customer: u64,
     next_external: u64,
     arrivals: u64,
@@ -305,11 +309,14 @@ impl Simulation {
             rng_customers: root.fork(2),
             rng_agents: root.fork(3),
             channels,
-            tracks: HashMap::new(),
+            tracks: FastMap::default(),
             agents: Vec::with_capacity(agent_count as usize),
-            agent_index: HashMap::with_capacity(agent_count as usize),
+            agent_index: FastMap::with_capacity_and_hasher(
+                agent_count as usize,
+                Default::default(),
+            ),
             capacity,
-            waiting: HashSet::new(),
+            waiting: HashSet::default(),
             next_customer: 0,
             next_external: 0,
             arrivals: 0,
