@@ -413,12 +413,30 @@ struct ConvRec {
     queue: QueueId,
     stage: u8,
     state: RouteState,
-    declined: Vec<AgentId>,
+    /// Agents who declined it. Rare, so boxed: one pointer in every record
+    /// instead of a vector's three words.
+    #[allow(clippy::box_collection)]
+    declined: Option<Box<Vec<AgentId>>>,
     weight: u32,
     class: u32,
 }
 
 impl ConvRec {
+    /// Whether `agent` declined it.
+    fn has_declined(&self, agent: AgentId) -> bool {
+        self.declined
+            .as_ref()
+            .is_some_and(|list| list.contains(&agent))
+    }
+
+    /// Records that `agent` declined it (once).
+    fn note_declined(&mut self, agent: AgentId) {
+        let list = self.declined.get_or_insert_with(Box::default);
+        if !list.contains(&agent) {
+            list.push(agent);
+        }
+    }
+
     fn order(&self, id: ConversationId) -> QueueOrder {
         QueueOrder::new(id, self.priority, self.deadline, self.arrival)
     }
@@ -492,7 +510,7 @@ pub struct Router {
     agents: BTreeMap<AgentId, AgentRec>,
     /// Looked up by id only (hashed: O(1) at a million conversations);
     /// the snapshot sorts them.
-    conversations: super::FastMap<ConversationId, ConvRec>,
+    conversations: super::slab::SlabMap<ConversationId, ConvRec>,
     /// Distinct requirement sets (customer left out), by number.
     requirement_sets: Vec<RouteRequirements>,
     requirement_numbers: super::FastMap<RouteRequirements, u32>,
@@ -562,7 +580,7 @@ impl Router {
         Router {
             config,
             agents: BTreeMap::new(),
-            conversations: super::FastMap::default(),
+            conversations: super::slab::SlabMap::default(),
             requirement_sets: Vec::new(),
             requirement_numbers: super::FastMap::default(),
             class_of_requirements: super::FastMap::default(),
@@ -713,7 +731,7 @@ impl Router {
                 let needs = &class.needs;
                 available(a)
                     && self.fits(a, needs, c.weight)
-                    && !c.declined.contains(&agent)
+                    && !c.has_declined(agent)
                     && match c.state {
                         RouteState::Held { agent: held, .. } => held == agent,
                         _ => true,
@@ -864,7 +882,7 @@ impl Router {
                         break;
                     }
                     let agent = rank.2;
-                    if !rec.declined.contains(&agent)
+                    if !rec.has_declined(agent)
                         && self
                             .agents
                             .get(&agent)
@@ -944,7 +962,7 @@ impl Router {
                 let declined = self
                     .conversations
                     .get(&order.conversation)
-                    .is_none_or(|c| c.declined.contains(&agent));
+                    .is_none_or(|c| c.has_declined(agent));
                 if !declined {
                     best = Some(*order);
                     break;
@@ -1308,7 +1326,7 @@ impl Router {
             queue,
             stage: 0,
             state: RouteState::Waiting,
-            declined: Vec::new(),
+            declined: None,
             weight,
             class: 0,
         };
@@ -1820,8 +1838,8 @@ impl Router {
             });
         };
         rec.state = RouteState::Waiting;
-        if skip && !rec.declined.contains(&agent) {
-            rec.declined.push(agent);
+        if skip {
+            rec.note_declined(agent);
         }
         let (weight, channel) = (rec.weight, rec.channel);
         self.offer_due.remove(&(expires_at, conversation));
@@ -2197,7 +2215,7 @@ impl TryFrom<RouterSnapshot> for Router {
                 queue,
                 stage: c.stage,
                 state: c.state,
-                declined: c.declined,
+                declined: (!c.declined.is_empty()).then(|| Box::new(c.declined)),
                 weight,
                 class: 0,
             };
@@ -2276,7 +2294,7 @@ impl Router {
                 queue: c.queue,
                 stage: c.stage,
                 state: c.state,
-                declined: c.declined.clone(),
+                declined: c.declined.as_deref().cloned().unwrap_or_default(),
             })
             .collect(),
             last_agents: self

@@ -153,6 +153,7 @@ pub mod offer;
 pub mod queue;
 pub mod relax;
 pub mod shift;
+mod slab;
 pub mod strategy;
 
 pub use indexed::{
