@@ -52,7 +52,7 @@
 //! - **Waiting classes.** Waiting conversations with identical effective
 //!   requirements (queue, language and level, channel, visibility, team
 //!   scope, skills, after relaxation) form a class: an ordered set of
-//!   [`QueueOrder`] (priority, deadline, arrival, id). Every agent either can
+//!   [`QueueOrder`](super::QueueOrder) (priority, deadline, arrival, id). Every agent either can
 //!   serve all of a class or none of it, so the class head is the best
 //!   conversation of the class for them. Non-empty classes are listed per
 //!   `(language, channel)` in the order of their heads, so an agent walks
@@ -84,8 +84,9 @@
 //! The naive alternative (scan every agent per conversation) is O(A); see
 //! `benches/routing.rs` for both measured side by side.
 
+use super::queue::WaitKey;
 use super::{
-    AgentFilter, BaseStrategy, Offer, OfferEnded, OfferMode, QueueId, QueueOrder, QueueSpec, Relax,
+    AgentFilter, BaseStrategy, Offer, OfferEnded, OfferMode, QueueId, QueueSpec, Relax,
     RelaxationStep, RouteRequirements, RoutingStrategy, Shift,
 };
 use crate::model::{
@@ -350,7 +351,7 @@ pub enum RouterError {
 // Internal records
 
 /// Non-empty classes of one (language, channel) list: (head, class id).
-type ClassHeads = BTreeSet<(QueueOrder, u32)>;
+type ClassHeads = BTreeSet<(WaitKey, u32)>;
 
 /// Interned skill number.
 type SkillNo = u32;
@@ -390,7 +391,7 @@ struct AgentRec {
     used_channel: [u32; 7],
     assigned: BTreeSet<ConversationId>,
     offered: BTreeSet<ConversationId>,
-    held: BTreeSet<QueueOrder>,
+    held: BTreeSet<WaitKey>,
     last_seq: u64,
     idle_since_ms: i64,
     missed_offers: u32,
@@ -437,15 +438,15 @@ impl ConvRec {
         }
     }
 
-    fn order(&self, id: ConversationId) -> QueueOrder {
-        QueueOrder::new(id, self.priority, self.deadline, self.arrival)
+    fn order(&self, id: ConversationId) -> WaitKey {
+        WaitKey::new(id, self.priority, self.deadline, self.arrival)
     }
 }
 
 #[derive(Debug, Clone)]
 struct Class {
     needs: Needs,
-    waiting: BTreeSet<QueueOrder>,
+    waiting: BTreeSet<WaitKey>,
 }
 
 fn channel_slot(kind: ChannelKind) -> usize {
@@ -706,7 +707,7 @@ impl Router {
     /// The waiting conversations of one queue, in service order. Costs
     /// O(Q log Q) (it merges classes); for inspection, not for routing.
     pub fn queue(&self, queue: QueueId) -> Vec<ConversationId> {
-        let mut all: Vec<QueueOrder> = self
+        let mut all: Vec<WaitKey> = self
             .classes
             .iter()
             .filter(|class| class.needs.queue == queue)
@@ -902,7 +903,7 @@ impl Router {
         if !available(rec) {
             return None;
         }
-        let mut best: Option<QueueOrder> = None;
+        let mut best: Option<WaitKey> = None;
         for order in &rec.held {
             if best.is_some_and(|b| *order >= b) {
                 break;
@@ -928,7 +929,7 @@ impl Router {
             }
         }
         loop {
-            let mut next: Option<(usize, QueueOrder)> = None;
+            let mut next: Option<(usize, WaitKey)> = None;
             for (i, list) in lists.iter_mut().enumerate() {
                 if let Some((head, _)) = list.peek() {
                     if next.is_none_or(|(_, n)| *head < n) {
@@ -1695,7 +1696,7 @@ impl Router {
     /// Every conversation waiting in any queue, in service order across
     /// queues. O(Q log Q); for inspection, not for routing.
     pub fn all_waiting(&self) -> Vec<ConversationId> {
-        let mut all: Vec<QueueOrder> = self
+        let mut all: Vec<WaitKey> = self
             .classes
             .iter()
             .flat_map(|class| class.waiting.iter().copied())
