@@ -714,7 +714,7 @@ impl Router {
             .flat_map(|class| class.waiting.iter().copied())
             .collect();
         all.sort();
-        all.into_iter().map(|order| order.conversation).collect()
+        all.into_iter().map(|order| order.conversation()).collect()
     }
 
     /// Whether `agent` could take `conversation` now under its current
@@ -908,7 +908,7 @@ impl Router {
             if best.is_some_and(|b| *order >= b) {
                 break;
             }
-            if self.can_serve(agent, order.conversation) {
+            if self.can_serve(agent, order.conversation()) {
                 best = Some(*order);
                 break;
             }
@@ -962,7 +962,7 @@ impl Router {
                 }
                 let declined = self
                     .conversations
-                    .get(&order.conversation)
+                    .get(&order.conversation())
                     .is_none_or(|c| c.has_declined(agent));
                 if !declined {
                     best = Some(*order);
@@ -970,7 +970,7 @@ impl Router {
                 }
             }
         }
-        best.map(|order| order.conversation)
+        best.map(|order| order.conversation())
     }
 
     /// Whether an agent meets the needs and has room for `weight` units
@@ -1139,7 +1139,7 @@ impl Router {
             }
         } else {
             change.offers_withdrawn = rec.offered.iter().copied().collect();
-            change.holds_released = rec.held.iter().map(|o| o.conversation).collect();
+            change.holds_released = rec.held.iter().map(WaitKey::conversation).collect();
             if apply_offline_policy && self.config.offline == OfflinePolicy::Requeue {
                 change.requeued = rec.assigned.iter().copied().collect();
             }
@@ -1702,7 +1702,7 @@ impl Router {
             .flat_map(|class| class.waiting.iter().copied())
             .collect();
         all.sort();
-        all.into_iter().map(|order| order.conversation).collect()
+        all.into_iter().map(|order| order.conversation()).collect()
     }
 
     /// The agent accepts an outstanding offer: it becomes an assignment.
@@ -2392,10 +2392,10 @@ mod tests {
             .unwrap();
         let heads: Vec<_> = router.buckets.values().flatten().collect();
         assert_eq!(heads.len(), 1, "one class, listed once");
-        assert_eq!(heads[0].0.conversation, c(2), "listed by its head");
+        assert_eq!(heads[0].0.conversation(), c(2), "listed by its head");
         router.dequeue(c(2)).unwrap();
         let heads: Vec<_> = router.buckets.values().flatten().collect();
-        assert_eq!(heads[0].0.conversation, c(1));
+        assert_eq!(heads[0].0.conversation(), c(1));
         router.dequeue(c(1)).unwrap();
         assert!(router.buckets.is_empty(), "empty classes are unlisted");
         assert_eq!(router.waiting_len(), 0);
