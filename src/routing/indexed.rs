@@ -51,12 +51,14 @@
 //!   each of their p keys.
 //! - **Waiting classes.** Waiting conversations with identical effective
 //!   requirements (queue, language and level, channel, visibility, team
-//!   scope, skills, after relaxation) form a class: an ordered set of
-//!   [`QueueOrder`](super::QueueOrder) (priority, deadline, arrival, id). Every agent either can
-//!   serve all of a class or none of it, so the class head is the best
-//!   conversation of the class for them. Non-empty classes are listed per
-//!   `(language, channel)` in the order of their heads, so an agent walks
-//!   each list only until a head is no better than the best found.
+//!   scope, skills, after relaxation) form a class: a set kept in
+//!   [`QueueOrder`](super::QueueOrder)'s order (priority, deadline, arrival,
+//!   id), with the order packed into integers so comparisons are cheap.
+//!   Every agent either can serve all of a class or none of it, so the
+//!   class head is the best conversation of the class for them. Non-empty
+//!   classes are listed per `(language, channel)` in the order of their
+//!   heads, so an agent walks each list only until a head is no better
+//!   than the best found.
 //! - Timers (offer expiries, sticky holds, relaxation steps, shift
 //!   boundaries) are ordered sets of `(instant, id)`.
 //!
