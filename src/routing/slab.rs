@@ -105,16 +105,6 @@ impl<K: Eq + Hash + Copy, V> SlabMap<K, V> {
     }
 }
 
-impl<K: Eq + Hash + Copy, V> FromIterator<(K, V)> for SlabMap<K, V> {
-    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        let mut map = SlabMap::default();
-        for (key, value) in iter {
-            map.insert(key, value);
-        }
-        map
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::SlabMap;
