@@ -175,7 +175,7 @@ fn week(target_events: usize) -> Vec<Event> {
                         Input::DeliveryReport {
                             outbound,
                             outcome: caredesk::engine::DeliveryOutcome::Delivered {
-                                external_id: format!("x{i}"),
+                                external_id: format!("x{i}").into(),
                             },
                         },
                     )

@@ -419,7 +419,7 @@ async fn verify(path: &str, acked: &[u64]) -> Result<(), BoxError> {
     for event in &events {
         *kinds.entry(event.payload.name()).or_default() += 1;
         if let EventPayload::MessageReceived { inbound, .. } = &event.payload {
-            *stored.entry(inbound.external_id.clone()).or_default() += 1;
+            *stored.entry(inbound.external_id.to_string()).or_default() += 1;
         }
     }
     let count = |name: &str| kinds.get(name).copied().unwrap_or(0);

@@ -96,7 +96,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         conversation: anna.id,
         agent,
         visibility: Visibility::Public,
-        text,
+        text: text.into(),
         attachments: vec![],
     };
     let events = engine.handle(now, Input::Reply(reply))?;

@@ -75,8 +75,8 @@ pub async fn run(subject: Subject<'_>, namespace: u64) -> Result<(), String> {
             channel: channel.channel().clone(),
             recipient: subject.recipient.clone(),
             visibility,
-            text,
-            in_reply_to: Some(subject.reply_to.clone()),
+            text: text.into(),
+            in_reply_to: Some(subject.reply_to.as_str().into()),
             attachments: Vec::new(),
         }
     };

@@ -410,7 +410,7 @@ impl EmailChannel {
             mail.text.clone(),
             mail.date.unwrap_or(fallback_time),
         );
-        message.in_reply_to = parent;
+        message.in_reply_to = parent.map(crate::model::SmolStr::from);
         message.language_hint = mail.language;
         message.attachments = mail
             .attachments
@@ -456,14 +456,14 @@ impl EmailChannel {
         let parent = message.in_reply_to.clone();
         let known = parent
             .as_ref()
-            .and_then(|id| self.lock().by_id.get(id).cloned());
+            .and_then(|id| self.lock().by_id.get(id.as_str()).cloned());
         let mut references = known
             .as_ref()
             .map(|t| t.references.clone())
             .unwrap_or_default();
         if let Some(parent) = &parent {
             references.retain(|id| id != parent);
-            references.push(parent.clone());
+            references.push(parent.to_string());
         }
         if references.len() > MAX_REFERENCES {
             let first = references[0].clone();
@@ -490,10 +490,10 @@ impl EmailChannel {
             .subject(subject.clone())
             .message_id(message_id.clone())
             .date((self.now)().timestamp())
-            .text_body(message.text.clone());
+            .text_body(message.text.to_string());
         if let Some(parent) = &parent {
             builder = builder
-                .in_reply_to(parent.clone())
+                .in_reply_to(parent.to_string())
                 .references(references.clone());
         }
         let raw = builder

@@ -338,7 +338,10 @@ fn feed_change(
                 at,
             );
             if item == "comment" {
-                message.in_reply_to = value.parent_id.or(value.post_id);
+                message.in_reply_to = value
+                    .parent_id
+                    .or(value.post_id)
+                    .map(crate::model::SmolStr::from);
             }
             if let Some(photo) = value.photo {
                 message.attachments.push(Attachment {
@@ -377,7 +380,10 @@ fn change(reader: &Reader, change: Change, out: &mut MetaWebhook) -> Result<(), 
             let at = reader.time(None, &value.id)?;
             let mut message =
                 reader.message(value.id, value.from.id, Visibility::Public, value.text, at);
-            message.in_reply_to = value.parent_id.or(value.media.map(|m| m.id));
+            message.in_reply_to = value
+                .parent_id
+                .or(value.media.map(|m| m.id))
+                .map(crate::model::SmolStr::from);
             keep(out, message);
             Ok(())
         }
@@ -418,7 +424,10 @@ fn messaging(
         message.text,
         at,
     );
-    inbound.in_reply_to = message.reply_to.and_then(|r| r.mid);
+    inbound.in_reply_to = message
+        .reply_to
+        .and_then(|r| r.mid)
+        .map(crate::model::SmolStr::from);
     inbound.attachments = message
         .attachments
         .into_iter()

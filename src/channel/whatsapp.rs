@@ -367,7 +367,10 @@ pub fn parse(raw: &[u8]) -> Result<WhatsappWebhook, WhatsappParseError> {
                 at,
             );
             inbound.attachments = attachments;
-            inbound.in_reply_to = message.context.and_then(|c| c.id);
+            inbound.in_reply_to = message
+                .context
+                .and_then(|c| c.id)
+                .map(crate::model::SmolStr::from);
             out.messages.push(inbound);
         }
         for status in value.statuses {

@@ -295,7 +295,10 @@ fn tweet_message(
         received_at,
     );
     message.attachments = attachments;
-    message.in_reply_to = tweet.in_reply_to_status_id_str.filter(|id| !id.is_empty());
+    message.in_reply_to = tweet
+        .in_reply_to_status_id_str
+        .filter(|id| !id.is_empty())
+        .map(crate::model::SmolStr::from);
     message.author_reach = tweet.user.followers_count;
     message.language_hint = tweet.lang.as_deref().and_then(|l| Language::new(l).ok());
     Ok(message)

@@ -1455,7 +1455,7 @@ impl Desk {
                     metrics::counter!("caredesk_sends_total", "outcome" => "delivered")
                         .increment(1);
                     DeliveryOutcome::Delivered {
-                        external_id: receipt.external_id,
+                        external_id: receipt.external_id.into(),
                     }
                 }
                 Err(error) => {

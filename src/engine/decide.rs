@@ -251,7 +251,7 @@ impl Engine {
     fn decide_undelivered(
         &self,
         channel: &crate::model::ChannelRef,
-        external_id: String,
+        external_id: crate::model::SmolStr,
         outbound: Option<crate::model::OutboundId>,
         reason: String,
     ) -> Result<Vec<EventPayload>, EngineError> {
@@ -261,44 +261,45 @@ impl Engine {
             .ok_or_else(|| EngineError::UnknownChannel(channel.to_string()))?;
         let index = u16::try_from(index).unwrap_or(u16::MAX);
         let mut events = Vec::with_capacity(2);
-        let (outbound, conversation, message) =
-            match outbound.and_then(|id| self.state.pending_sends.get(&id).map(|p| (id, p))) {
-                Some((id, pending)) if pending.channel == index => {
-                    // The status arrived before the network's answer was
-                    // recorded: record the acceptance it proves first.
-                    events.push(EventPayload::DeliverySucceeded {
-                        outbound: id,
-                        external_id: external_id.clone(),
-                    });
-                    (id, pending.conversation, pending.message)
+        let (outbound, conversation, message) = match outbound
+            .and_then(|id| self.state.pending_sends.get(&id).map(|p| (id, p)))
+        {
+            Some((id, pending)) if pending.channel == index => {
+                // The status arrived before the network's answer was
+                // recorded: record the acceptance it proves first.
+                events.push(EventPayload::DeliverySucceeded {
+                    outbound: id,
+                    external_id: external_id.clone(),
+                });
+                (id, pending.conversation, pending.message)
+            }
+            _ => {
+                let conversation = self
+                    .state
+                    .conversation_of_external(index, &external_id)
+                    .ok_or_else(|| EngineError::UnknownSentMessage(external_id.to_string()))?;
+                let record = self
+                    .state
+                    .conversations
+                    .get(&conversation)
+                    .ok_or(EngineError::UnknownConversation(conversation))?;
+                let sent = record
+                    .messages
+                    .iter()
+                    .find(|m| {
+                        m.outbound.is_some() && m.external_id.as_deref() == Some(&external_id)
+                    })
+                    .ok_or_else(|| EngineError::UnknownSentMessage(external_id.to_string()))?;
+                if sent.undelivered {
+                    // Reported before: nothing changes.
+                    return Ok(Vec::new());
                 }
-                _ => {
-                    let conversation = self
-                        .state
-                        .conversation_of_external(index, &external_id)
-                        .ok_or_else(|| EngineError::UnknownSentMessage(external_id.clone()))?;
-                    let record = self
-                        .state
-                        .conversations
-                        .get(&conversation)
-                        .ok_or(EngineError::UnknownConversation(conversation))?;
-                    let sent = record
-                        .messages
-                        .iter()
-                        .find(|m| {
-                            m.outbound.is_some() && m.external_id.as_deref() == Some(&external_id)
-                        })
-                        .ok_or_else(|| EngineError::UnknownSentMessage(external_id.clone()))?;
-                    if sent.undelivered {
-                        // Reported before: nothing changes.
-                        return Ok(Vec::new());
-                    }
-                    match sent.outbound {
-                        Some(id) => (id, conversation, sent.id),
-                        None => return Err(EngineError::UnknownSentMessage(external_id)),
-                    }
+                match sent.outbound {
+                    Some(id) => (id, conversation, sent.id),
+                    None => return Err(EngineError::UnknownSentMessage(external_id.to_string())),
                 }
-            };
+            }
+        };
         let first_response = self
             .state
             .conversations
@@ -578,7 +579,7 @@ impl Engine {
                         id: crate::guard::DraftId::from_uuid(ids.mint(now)),
                         conversation: reply.conversation,
                         agent: reply.agent,
-                        text: reply.text,
+                        text: reply.text.to_string(),
                         visibility: reply.visibility,
                         verdict,
                         reason,
@@ -711,7 +712,7 @@ impl Engine {
                     conversation: pending.conversation,
                     agent: pending.agent,
                     visibility: pending.visibility,
-                    text: pending.text.clone(),
+                    text: pending.text.as_str().into(),
                     attachments: Vec::new(),
                 };
                 let verdict = Some(Box::new(pending.verdict.clone()));

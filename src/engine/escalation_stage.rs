@@ -274,7 +274,7 @@ fn acknowledgement(
             channel: c.channel.clone(),
             recipient,
             visibility,
-            text,
+            text: text.into(),
             in_reply_to,
             attachments: Vec::new(),
         }),

@@ -10,8 +10,8 @@ use crate::guard::{Draft, DraftId, GuardVerdict};
 use crate::model::{
     Agent, AgentId, Booking, ChannelKind, ChannelRef, Classification, ConversationId, CsatScore,
     CustomerId, Identity, InboundMessage, Kind, Language, MessageId, OpportunityId, OutboundId,
-    OutboundMessage, Presence, Priority, PurchaseDetails, SalesOffer, Skill, Status, SurveyId,
-    TeamId, TenantId, Visibility,
+    OutboundMessage, Presence, Priority, PurchaseDetails, SalesOffer, Skill, SmolStr, Status,
+    SurveyId, TeamId, TenantId, Visibility,
 };
 use crate::sla::{MetDurations, SlaClock, SlaTarget};
 use chrono::{DateTime, Utc};
@@ -349,7 +349,7 @@ pub enum EventPayload {
         /// The send.
         outbound: OutboundId,
         /// The network's id for the sent message.
-        external_id: String,
+        external_id: SmolStr,
     },
     /// A send failed.
     DeliveryFailed {
@@ -390,7 +390,7 @@ pub enum EventPayload {
         /// The reply's message.
         message: MessageId,
         /// The network's id for it.
-        external_id: String,
+        external_id: SmolStr,
         /// The network's reason.
         reason: String,
         /// Whether it was the conversation's first response.
@@ -405,7 +405,7 @@ pub enum EventPayload {
         /// The author.
         agent: AgentId,
         /// The note.
-        text: String,
+        text: SmolStr,
     },
     /// The lifecycle status changed.
     StatusChanged {

@@ -5,7 +5,7 @@ use crate::directory::CustomerProfile;
 use crate::guard::{ApprovalDecision, DraftId};
 use crate::model::{
     Agent, AgentId, Attachment, ChannelRef, Classification, CloseReason, ConversationId, Identity,
-    InboundMessage, OutboundId, Presence, Priority, Visibility,
+    InboundMessage, OutboundId, Presence, Priority, SmolStr, Visibility,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,7 @@ pub enum DeliveryOutcome {
     /// The network accepted it under this id.
     Delivered {
         /// The network's id for the sent message.
-        external_id: String,
+        external_id: SmolStr,
     },
     /// It failed.
     Failed {
@@ -73,7 +73,7 @@ pub struct Reply {
     /// Public reply or private message.
     pub visibility: Visibility,
     /// The text (the signature is the agent's to add, or the guard's to check).
-    pub text: String,
+    pub text: SmolStr,
     /// Attachments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
@@ -102,7 +102,7 @@ pub enum Input {
         /// The agent.
         agent: AgentId,
         /// The note.
-        text: String,
+        text: SmolStr,
     },
     /// Move a conversation to another agent or team.
     Transfer {
@@ -210,7 +210,7 @@ pub enum Input {
         /// The brand account that sent it.
         channel: ChannelRef,
         /// The network's id for the message (the receipt's external id).
-        external_id: String,
+        external_id: SmolStr,
         /// The send, if the adapter knows it.
         outbound: Option<OutboundId>,
         /// The network's reason, readable.

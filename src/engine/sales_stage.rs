@@ -626,7 +626,7 @@ fn survey_for(
             channel: c.channel.clone(),
             recipient,
             visibility: Visibility::Private,
-            text: rendered.text,
+            text: rendered.text.into(),
             in_reply_to: None,
             attachments: Vec::new(),
         }),

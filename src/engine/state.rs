@@ -6,7 +6,7 @@ use super::ids::{fnv1a, splitmix64, IdGenerator};
 use super::routing_stage::{self, RouteWork};
 use crate::model::{
     Author, ChannelKind, Conversation, ConversationId, Customer, CustomerId, Identity, Kind,
-    Message, MessageId, OutboundId, Status, Tier, Visibility,
+    Message, MessageId, OutboundId, SmolStr, Status, Tier, Visibility,
 };
 use crate::routing::fast::sorted_pairs;
 use crate::routing::{Decision, FastMap, Offer, RouteState, Router};
@@ -65,7 +65,7 @@ impl ConversationRecord {
 
     /// Where a reply goes: the identity of the customer's last message and
     /// that message's external id (to thread under it).
-    pub(crate) fn reply_address(&self) -> (Identity, Option<String>) {
+    pub(crate) fn reply_address(&self) -> (Identity, Option<SmolStr>) {
         self.messages
             .iter()
             .rev()
@@ -127,7 +127,7 @@ pub struct EngineState {
     pub(crate) external_index: FastMap<u64, ConversationId>,
     /// External ids whose hash collided with another's.
     #[serde(with = "pairs")]
-    pub(crate) external_collisions: BTreeMap<(u16, String), ConversationId>,
+    pub(crate) external_collisions: BTreeMap<(u16, SmolStr), ConversationId>,
     pub(crate) pending_sends: BTreeMap<OutboundId, PendingSend>,
     pub(crate) timers: BTreeSet<(DateTime<Utc>, ConversationId, TimerKind)>,
     /// Agents, queues, offers and assignments (see the routing stage).
@@ -281,8 +281,11 @@ impl EngineState {
                 return Some(*conversation);
             }
         }
+        if self.external_collisions.is_empty() {
+            return None;
+        }
         self.external_collisions
-            .get(&(channel, external_id.to_owned()))
+            .get(&(channel, SmolStr::new(external_id)))
             .copied()
     }
 
@@ -317,7 +320,7 @@ impl EngineState {
         });
         if occupied_by_other {
             self.external_collisions
-                .insert((channel, external_id.to_owned()), conversation);
+                .insert((channel, SmolStr::new(external_id)), conversation);
         } else {
             self.external_index.insert(key, conversation);
         }
@@ -1412,7 +1415,7 @@ mod tests {
             desk.handle(Input::DeliveryReport {
                 outbound,
                 outcome: DeliveryOutcome::Delivered {
-                    external_id: format!("dm-{n}"),
+                    external_id: format!("dm-{n}").into(),
                 },
             })
             .unwrap();

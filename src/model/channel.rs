@@ -1,6 +1,6 @@
 //! Channels: a brand account on one network, and what it allows.
 
-use super::Visibility;
+use super::{SmolStr, Visibility};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -87,12 +87,12 @@ pub struct ChannelRef {
     pub kind: ChannelKind,
     /// The brand's account on it, as the network names it (handle, page id,
     /// phone number id, mailbox address).
-    pub account: String,
+    pub account: SmolStr,
 }
 
 impl ChannelRef {
     /// A channel reference for `account` on the network `kind`.
-    pub fn new(kind: ChannelKind, account: impl Into<String>) -> Self {
+    pub fn new(kind: ChannelKind, account: impl Into<SmolStr>) -> Self {
         Self {
             kind,
             account: account.into(),

@@ -1,6 +1,6 @@
 //! What triage decided about one inbound message.
 
-use super::{Language, PurchaseDetails};
+use super::{Language, PurchaseDetails, SmolStr};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -22,11 +22,11 @@ pub enum Kind {
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Intent(pub String);
+pub struct Intent(pub SmolStr);
 
 impl Intent {
     /// A label of the user's own taxonomy.
-    pub fn new(label: impl Into<String>) -> Self {
+    pub fn new(label: impl Into<SmolStr>) -> Self {
         Intent(label.into())
     }
 

@@ -2,7 +2,7 @@
 
 use super::{
     AgentId, ChannelRef, ConversationId, CustomerId, Identity, Intent, Kind, Language, MessageId,
-    OutboundId, TeamId, Visibility,
+    OutboundId, SmolStr, TeamId, Visibility,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -188,10 +188,10 @@ pub struct Message {
     /// An internal note: seen by agents only, never sent, not a response.
     pub note: bool,
     /// The text.
-    pub text: String,
+    pub text: SmolStr,
     /// The network's id: given on receipt for inbound messages, known after
     /// delivery for outbound ones.
-    pub external_id: Option<String>,
+    pub external_id: Option<SmolStr>,
     /// For outbound messages, the send the engine requested.
     pub outbound: Option<OutboundId>,
     /// For outbound messages: the network accepted it, then reported that

@@ -1,6 +1,6 @@
 //! Customers and the identities they use on each network.
 
-use super::{ChannelKind, ConversationId, CustomerId, Language};
+use super::{ChannelKind, ConversationId, CustomerId, Language, SmolStr};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -12,12 +12,12 @@ pub struct Identity {
     /// The network.
     pub network: ChannelKind,
     /// The handle as the network gives it (user id, phone, address).
-    pub handle: String,
+    pub handle: SmolStr,
 }
 
 impl Identity {
     /// An identity on `network`.
-    pub fn new(network: ChannelKind, handle: impl Into<String>) -> Self {
+    pub fn new(network: ChannelKind, handle: impl Into<SmolStr>) -> Self {
         Identity {
             network,
             handle: handle.into(),

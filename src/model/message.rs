@@ -1,6 +1,6 @@
 //! Messages: one post, reply, comment, DM or e-mail, normalised.
 
-use super::{ChannelRef, Identity, Language, OutboundId};
+use super::{ChannelRef, Identity, Language, OutboundId, SmolStr};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -49,13 +49,13 @@ pub struct InboundMessage {
     /// The network's own id for the message (tweet id, comment id, wamid,
     /// Message-ID); with the channel it identifies the message, so a
     /// redelivered webhook is recognised.
-    pub external_id: String,
+    pub external_id: SmolStr,
     /// Who wrote it.
     pub author: Identity,
     /// Public post or private message.
     pub visibility: Visibility,
     /// The text (may be empty when there are attachments).
-    pub text: String,
+    pub text: SmolStr,
     /// Attachments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
@@ -64,7 +64,7 @@ pub struct InboundMessage {
     pub language_hint: Option<Language>,
     /// The external id of the message this one replies to, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<SmolStr>,
     /// The author's reach (followers), when the network tells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author_reach: Option<u64>,
@@ -77,10 +77,10 @@ impl InboundMessage {
     /// A message with the required fields; the optional ones start empty.
     pub fn new(
         channel: ChannelRef,
-        external_id: impl Into<String>,
+        external_id: impl Into<SmolStr>,
         author: Identity,
         visibility: Visibility,
-        text: impl Into<String>,
+        text: impl Into<SmolStr>,
         received_at: DateTime<Utc>,
     ) -> Self {
         InboundMessage {
@@ -99,7 +99,7 @@ impl InboundMessage {
 
     /// Sets the external id this message replies to.
     #[must_use]
-    pub fn in_reply_to(mut self, external_id: impl Into<String>) -> Self {
+    pub fn in_reply_to(mut self, external_id: impl Into<SmolStr>) -> Self {
         self.in_reply_to = Some(external_id.into());
         self
     }
@@ -139,10 +139,10 @@ pub struct OutboundMessage {
     /// Public reply or private message.
     pub visibility: Visibility,
     /// The text, signature included.
-    pub text: String,
+    pub text: SmolStr,
     /// The external id of the customer message this answers, for threading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_reply_to: Option<String>,
+    pub in_reply_to: Option<SmolStr>,
     /// Attachments.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,

@@ -31,6 +31,13 @@ pub use sales::{
     Booking, CsatScore, Currency, DateMention, PlaceMention, PlaceRole, PurchaseDetails,
     SalesOffer, TravellerMention,
 };
+/// An immutable string that is cheap to clone: up to 23 bytes are stored
+/// inline (no allocation), longer text is shared behind a reference count.
+/// Handles, account names, external ids, intents and message texts use it,
+/// because the engine copies them into its state and into events. It derefs
+/// to `str`, compares with `&str` and `String`, converts from both, and
+/// serialises as a plain JSON string.
+pub use smol_str::SmolStr;
 
 /// A model value broke one of its own rules.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

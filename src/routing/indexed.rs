@@ -54,6 +54,9 @@
 //!   scope, skills, after relaxation) form a class: a set kept in
 //!   [`QueueOrder`](super::QueueOrder)'s order (priority, deadline, arrival,
 //!   id), with the order packed into integers so comparisons are cheap.
+//!   A class keeps its keys in a B-tree plus, above it, a sorted run that
+//!   takes the common case (a later arrival joins at the back, the head
+//!   leaves) in O(1); keys that land elsewhere cost O(log Q) amortised.
 //!   Every agent either can serve all of a class or none of it, so the
 //!   class head is the best conversation of the class for them. Non-empty
 //!   classes are listed per `(language, channel)` in the order of their
@@ -87,6 +90,7 @@
 //! `benches/routing.rs` for both measured side by side.
 
 use super::queue::WaitKey;
+use super::waiting::WaitingSet;
 use super::{
     AgentFilter, BaseStrategy, Offer, OfferEnded, OfferMode, QueueId, QueueSpec, Relax,
     RelaxationStep, RouteRequirements, RoutingStrategy, Shift,
@@ -448,7 +452,7 @@ impl ConvRec {
 #[derive(Debug, Clone)]
 struct Class {
     needs: Needs,
-    waiting: BTreeSet<WaitKey>,
+    waiting: WaitingSet,
 }
 
 fn channel_slot(kind: ChannelKind) -> usize {
@@ -958,7 +962,7 @@ impl Router {
             if !self.fits(rec, &class.needs, weight) {
                 continue;
             }
-            for order in &class.waiting {
+            for order in class.waiting.iter() {
                 if best.is_some_and(|b| *order >= b) {
                     break;
                 }
@@ -2011,7 +2015,7 @@ impl Router {
         self.class_ids.insert(needs.clone(), id);
         self.classes.push(Class {
             needs,
-            waiting: BTreeSet::new(),
+            waiting: WaitingSet::default(),
         });
         id
     }

@@ -155,6 +155,7 @@ pub mod relax;
 pub mod shift;
 mod slab;
 pub mod strategy;
+mod waiting;
 
 pub use indexed::{
     AgentChange, Decision, OfflinePolicy, RouteState, Router, RouterConfig, RouterError,

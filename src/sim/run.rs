@@ -599,7 +599,7 @@ impl Simulation {
             }
             Action::Deliver(outbound) => {
                 self.next_external += 1;
-                let external_id = format!("r{}", self.next_external);
+                let external_id = smol_str::format_smolstr!("r{}", self.next_external);
                 self.input(Input::DeliveryReport {
                     outbound,
                     outcome: DeliveryOutcome::Delivered { external_id },
@@ -716,7 +716,7 @@ impl Simulation {
             };
             let purchase = arrival.query && self.sales.as_mut().is_some_and(|s| s.is_purchase());
             if purchase {
-                message.text = super::sales::purchase_text(language.as_str()).to_owned();
+                message.text = super::sales::purchase_text(language.as_str()).into();
                 classification = classification.with_intent(crate::model::Intent::purchase());
             } else if let Some(intent) = arrival.intent {
                 classification = classification.with_intent(workload::intent(intent));

@@ -454,7 +454,7 @@ async fn report_failures(
         }
         let input = Input::Undelivered {
             channel: status.channel.clone(),
-            external_id: status.message_id.clone(),
+            external_id: status.message_id.as_str().into(),
             outbound: channel.sent_outbound(&status.message_id),
             reason,
         };

@@ -42,7 +42,7 @@ fn outbound(
         recipient: Identity::new(kind, "6543210987654321"),
         visibility,
         text: "Ciao Marco, ti aiutiamo subito. ^GB".into(),
-        in_reply_to: to.map(str::to_owned),
+        in_reply_to: to.map(Into::into),
         attachments: vec![],
     }
 }

@@ -46,7 +46,7 @@ fn text_to(wa_id: &str, in_reply_to: Option<&str>) -> OutboundMessage {
         recipient: Identity::new(ChannelKind::Whatsapp, wa_id),
         visibility: Visibility::Private,
         text: "Hei Ingrid! Vi finner bagasjen din. ^KN".into(),
-        in_reply_to: in_reply_to.map(str::to_owned),
+        in_reply_to: in_reply_to.map(Into::into),
         attachments: vec![],
     }
 }

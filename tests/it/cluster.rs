@@ -178,7 +178,7 @@ async fn killing_the_owner_hands_the_tenant_over_with_no_lost_or_doubled_work() 
     for event in &log {
         match &event.payload {
             EventPayload::MessageReceived { inbound, .. } => {
-                *received.entry(inbound.external_id.clone()).or_default() += 1;
+                *received.entry(inbound.external_id.to_string()).or_default() += 1;
             }
             EventPayload::ReplyRequested { outbound, .. } => {
                 requested.insert(outbound.id);

@@ -176,7 +176,7 @@ fn crash_child() {
                 conversation,
                 agent: agent_id(1),
                 visibility: Visibility::Public,
-                text: format!("Found bag {n}. ^AG"),
+                text: format!("Found bag {n}. ^AG").into(),
                 attachments: vec![],
             }))
             .await
@@ -265,7 +265,7 @@ fn run_cycles(cycles: usize, seed: u64) -> CrashReport {
     let mut stored: BTreeMap<String, usize> = BTreeMap::new();
     for event in &events {
         if let EventPayload::MessageReceived { inbound, .. } = &event.payload {
-            *stored.entry(inbound.external_id.clone()).or_default() += 1;
+            *stored.entry(inbound.external_id.to_string()).or_default() += 1;
         }
     }
     assert!(

@@ -52,7 +52,7 @@ async fn question_and_reply(desk: &DeskHandle, n: usize) -> ConversationId {
         conversation,
         agent: agent_id(1),
         visibility: Visibility::Public,
-        text: format!("Found it, {n}. ^AG"),
+        text: format!("Found it, {n}. ^AG").into(),
         attachments: vec![],
     }))
     .await

@@ -283,7 +283,7 @@ fn run(script: &[Op]) -> (Engine, Vec<Event>, usize) {
                         outbound: *id,
                         outcome: if *ok {
                             DeliveryOutcome::Delivered {
-                                external_id: format!("sent-{}", id.as_uuid().simple()),
+                                external_id: format!("sent-{}", id.as_uuid().simple()).into(),
                             }
                         } else {
                             DeliveryOutcome::Failed {
@@ -320,7 +320,7 @@ fn run(script: &[Op]) -> (Engine, Vec<Event>, usize) {
                             external_id,
                         } => {
                             pending.retain(|p| p != outbound);
-                            sent_ids.push(external_id.clone());
+                            sent_ids.push(external_id.to_string());
                         }
                         EventPayload::DeliveryFailed { outbound, .. } => {
                             pending.retain(|p| p != outbound)

@@ -720,7 +720,7 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
             tokio::time::sleep_until(start + customer.arrives).await;
             let first = message(&customer, 1, clock.now());
             let receipt = webhook(&mut handles, &first, &observed).await;
-            lock(&acked).insert(first.external_id.clone());
+            lock(&acked).insert(first.external_id.to_string());
             if duplicate {
                 let again = webhook(&mut handles, &first, &observed).await;
                 if !again.duplicate || again.conversation != receipt.conversation {
@@ -747,7 +747,7 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
                     tokio::time::sleep(after).await;
                     let second = message(&customer, 2, clock.now());
                     webhook(&mut handles, &second, &observed).await;
-                    lock(&acked).insert(second.external_id);
+                    lock(&acked).insert(second.external_id.to_string());
                 })
             });
             tokio::time::sleep(customer.think).await;
@@ -755,7 +755,7 @@ async fn simulate(seed: u64, plan: Plan) -> Outcome {
                 conversation,
                 agent: agent_id(1),
                 visibility: Visibility::Public,
-                text: format!("Found your bag, customer {}. ^AG", customer.n),
+                text: format!("Found your bag, customer {}. ^AG", customer.n).into(),
                 attachments: vec![],
             });
             submit_until_recorded(&mut handles, &memory, reply, &observed).await;
@@ -918,10 +918,10 @@ fn check_log(
                 inbound,
                 ..
             } => {
-                *received.entry(inbound.external_id.clone()).or_default() += 1;
+                *received.entry(inbound.external_id.to_string()).or_default() += 1;
                 first_external
                     .entry(*conversation)
-                    .or_insert_with(|| inbound.external_id.clone());
+                    .or_insert_with(|| inbound.external_id.to_string());
             }
             EventPayload::ReplyRequested { outbound, .. } => {
                 requested.insert(outbound.id);
@@ -930,7 +930,9 @@ fn check_log(
                 outbound,
                 external_id,
             } => {
-                let first_time = succeeded.insert(*outbound, external_id.clone()).is_none();
+                let first_time = succeeded
+                    .insert(*outbound, external_id.to_string())
+                    .is_none();
                 if !first_time {
                     violations.push(format!("delivery of {outbound} recorded twice"));
                 }

@@ -127,7 +127,7 @@ fn workload() -> Workload {
                     conversation,
                     agent: agent_id(1),
                     visibility: Visibility::Public,
-                    text: format!("Found it ({prefix}{n:02}). ^AG"),
+                    text: format!("Found it ({prefix}{n:02}). ^AG").into(),
                     attachments: vec![],
                 }),
             );
@@ -141,7 +141,7 @@ fn workload() -> Workload {
                         Input::DeliveryReport {
                             outbound: outbound.id,
                             outcome: DeliveryOutcome::Delivered {
-                                external_id: format!("x-{}", event.seq),
+                                external_id: format!("x-{}", event.seq).into(),
                             },
                         },
                     );

@@ -154,7 +154,9 @@ impl Harness {
             .await
             .into_iter()
             .filter_map(|e| match e.payload {
-                EventPayload::MessageReceived { inbound, .. } => Some(inbound.external_id),
+                EventPayload::MessageReceived { inbound, .. } => {
+                    Some(inbound.external_id.to_string())
+                }
                 _ => None,
             })
             .collect()
@@ -628,7 +630,7 @@ async fn a_whatsapp_failed_status_after_the_api_accepted_the_reply_reaches_the_e
                     first_response,
                     conversation: of,
                     ..
-                } if of == conversation => Some((external_id, reason, first_response)),
+                } if of == conversation => Some((external_id.to_string(), reason, first_response)),
                 _ => None,
             })
             .collect()
@@ -636,7 +638,7 @@ async fn a_whatsapp_failed_status_after_the_api_accepted_the_reply_reaches_the_e
     assert_eq!(
         late(h.events().await),
         vec![(
-            wamid.clone(),
+            wamid.to_string(),
             "Re-engagement message (131047)".to_owned(),
             true
         )]
