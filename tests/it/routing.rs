@@ -1331,3 +1331,96 @@ proptest! {
         prop_assert!(max - min <= 1, "counts {:?}", counts);
     }
 }
+
+/// A long queue keeps service order through everything that lands inside
+/// it: the waiting class's sorted run takes appends at the back, and keys
+/// placed or removed deep inside it (an early deadline, a raised priority,
+/// a conversation leaving the queue) move part of it into the class's
+/// B-tree. Checked against `QueueOrder` after every step, then by serving
+/// the whole queue.
+#[test]
+fn long_queues_keep_service_order_through_inserts_and_removals_inside_them() {
+    use caredesk::routing::QueueOrder;
+    let mut router = router(RouterConfig::default(), vec![]);
+    let mut model: BTreeMap<ConversationId, QueueOrder> = BTreeMap::new();
+    let expected = |model: &BTreeMap<ConversationId, QueueOrder>| {
+        let mut orders: Vec<QueueOrder> = model.values().copied().collect();
+        orders.sort();
+        orders
+            .into_iter()
+            .map(|o| o.conversation)
+            .collect::<Vec<_>>()
+    };
+    let mut seed = 0x5EED_u64;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut arrivals = 0u128;
+    for step in 0..1_500 {
+        match next(10) {
+            0..=5 => {
+                // The usual arrival: behind everyone (no deadline).
+                arrivals += 1;
+                let at = t0() + Duration::seconds(arrivals as i64);
+                router
+                    .enqueue(cid(arrivals), dutch_x(), Priority::Normal, None, at)
+                    .unwrap();
+                model.insert(
+                    cid(arrivals),
+                    QueueOrder::new(cid(arrivals), Priority::Normal, None, at),
+                );
+            }
+            6 => {
+                // A deadline somewhere among the waiting ones' deadlines.
+                arrivals += 1;
+                let at = t0() + Duration::seconds(arrivals as i64);
+                let deadline = Some(t0() + Duration::seconds(next(arrivals as u64 + 1) as i64));
+                router
+                    .enqueue(cid(arrivals), dutch_x(), Priority::Normal, deadline, at)
+                    .unwrap();
+                model.insert(
+                    cid(arrivals),
+                    QueueOrder::new(cid(arrivals), Priority::Normal, deadline, at),
+                );
+            }
+            7 if !model.is_empty() => {
+                // One leaves the queue from anywhere.
+                let nth = next(model.len() as u64) as usize;
+                let id = *model.keys().nth(nth).unwrap();
+                router.dequeue(id).unwrap();
+                model.remove(&id);
+            }
+            8 if !model.is_empty() => {
+                // One is raised (or given a deadline) in place.
+                let nth = next(model.len() as u64) as usize;
+                let id = *model.keys().nth(nth).unwrap();
+                let old = model[&id];
+                let priority =
+                    [Priority::Normal, Priority::High, Priority::Urgent][next(3) as usize];
+                let deadline = Some(old.arrival + Duration::minutes(next(90) as i64));
+                router.rekey(id, priority, deadline).unwrap();
+                model.insert(id, QueueOrder::new(id, priority, deadline, old.arrival));
+            }
+            _ => {}
+        }
+        if step % 25 == 0 {
+            assert_eq!(router.all_waiting(), expected(&model), "step {step}");
+        }
+    }
+    assert!(model.len() > 300, "the queue grew long: {}", model.len());
+    assert_eq!(router.all_waiting(), expected(&model));
+    // Served one at a time, in exactly that order.
+    let _ = router
+        .upsert_agent(online(1, &[Language::DUTCH], 1), Shift::Always, t0())
+        .unwrap();
+    for expected_next in expected(&model) {
+        let decision = router.decide_for_agent(aid(1), mins(60)).expect("work");
+        assert_eq!(decision.conversation(), expected_next);
+        router.apply(decision, mins(60)).unwrap();
+        router.release(expected_next, mins(60)).unwrap();
+    }
+    assert_eq!(router.waiting_len(), 0);
+}
