@@ -182,7 +182,7 @@ pub struct Known {
     drafts: Vec<DraftId>,
     customers: Vec<CustomerId>,
     identities: Vec<Identity>,
-    externals: Vec<String>,
+    externals: Vec<caredesk::model::SmolStr>,
 }
 
 fn nth<T: Clone>(list: &[T], n: u8) -> Option<T> {
