@@ -113,6 +113,7 @@ impl WaitingSet {
 mod tests {
     use super::*;
     use crate::model::{ConversationId, Priority};
+    use crate::sim::SimRng;
     use chrono::{DateTime, Duration, Utc};
     use uuid::Uuid;
 
@@ -124,22 +125,6 @@ mod tests {
             deadline_minutes.map(|m| start + Duration::minutes(m)),
             start + Duration::seconds(n as i64),
         )
-    }
-
-    /// A small deterministic generator (splitmix64) for the scripts.
-    struct Script(u64);
-
-    impl Script {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
     }
 
     fn check(set: &WaitingSet, model: &BTreeSet<WaitKey>) {
@@ -157,7 +142,7 @@ mod tests {
     #[test]
     fn behaves_as_an_ordered_set() {
         for seed in 0..40u64 {
-            let mut rng = Script(seed);
+            let mut rng = SimRng::new(seed);
             let mut set = WaitingSet::default();
             let mut model = BTreeSet::new();
             let mut present: Vec<WaitKey> = Vec::new();

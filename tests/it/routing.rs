@@ -1341,6 +1341,7 @@ proptest! {
 #[test]
 fn long_queues_keep_service_order_through_inserts_and_removals_inside_them() {
     use caredesk::routing::QueueOrder;
+    use caredesk::sim::SimRng;
     let mut router = router(RouterConfig::default(), vec![]);
     let mut model: BTreeMap<ConversationId, QueueOrder> = BTreeMap::new();
     let expected = |model: &BTreeMap<ConversationId, QueueOrder>| {
@@ -1351,33 +1352,17 @@ fn long_queues_keep_service_order_through_inserts_and_removals_inside_them() {
             .map(|o| o.conversation)
             .collect::<Vec<_>>()
     };
-    let mut seed = 0x5EED_u64;
-    let mut next = move |n: u64| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (seed >> 33) % n
-    };
+    let mut rng = SimRng::new(0x5EED);
     let mut arrivals = 0u128;
     for step in 0..1_500 {
-        match next(10) {
-            0..=5 => {
-                // The usual arrival: behind everyone (no deadline).
+        match rng.below(10) {
+            choice @ 0..=6 => {
+                // An arrival: mostly behind everyone (no deadline), one in
+                // seven with a deadline somewhere among the waiting ones'.
                 arrivals += 1;
                 let at = t0() + Duration::seconds(arrivals as i64);
-                router
-                    .enqueue(cid(arrivals), dutch_x(), Priority::Normal, None, at)
-                    .unwrap();
-                model.insert(
-                    cid(arrivals),
-                    QueueOrder::new(cid(arrivals), Priority::Normal, None, at),
-                );
-            }
-            6 => {
-                // A deadline somewhere among the waiting ones' deadlines.
-                arrivals += 1;
-                let at = t0() + Duration::seconds(arrivals as i64);
-                let deadline = Some(t0() + Duration::seconds(next(arrivals as u64 + 1) as i64));
+                let deadline = (choice == 6)
+                    .then(|| t0() + Duration::seconds(rng.below(arrivals as u64 + 1) as i64));
                 router
                     .enqueue(cid(arrivals), dutch_x(), Priority::Normal, deadline, at)
                     .unwrap();
@@ -1388,19 +1373,19 @@ fn long_queues_keep_service_order_through_inserts_and_removals_inside_them() {
             }
             7 if !model.is_empty() => {
                 // One leaves the queue from anywhere.
-                let nth = next(model.len() as u64) as usize;
+                let nth = rng.below(model.len() as u64) as usize;
                 let id = *model.keys().nth(nth).unwrap();
                 router.dequeue(id).unwrap();
                 model.remove(&id);
             }
             8 if !model.is_empty() => {
                 // One is raised (or given a deadline) in place.
-                let nth = next(model.len() as u64) as usize;
+                let nth = rng.below(model.len() as u64) as usize;
                 let id = *model.keys().nth(nth).unwrap();
                 let old = model[&id];
                 let priority =
-                    [Priority::Normal, Priority::High, Priority::Urgent][next(3) as usize];
-                let deadline = Some(old.arrival + Duration::minutes(next(90) as i64));
+                    [Priority::Normal, Priority::High, Priority::Urgent][rng.below(3) as usize];
+                let deadline = Some(old.arrival + Duration::minutes(rng.below(90) as i64));
                 router.rekey(id, priority, deadline).unwrap();
                 model.insert(id, QueueOrder::new(id, priority, deadline, old.arrival));
             }
