@@ -323,7 +323,7 @@ impl Engine {
         Ok(events)
     }
 
-    fn record(&self, id: ConversationId) -> Result<&crate::model::Conversation, EngineError> {
+    fn record(&self, id: ConversationId) -> Result<&super::record::ConversationCore, EngineError> {
         self.state
             .conversations
             .get(&id)

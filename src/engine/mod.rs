@@ -35,6 +35,7 @@ mod event;
 mod ids;
 mod input;
 mod query;
+mod record;
 mod routing_stage;
 mod sales_ledger;
 mod sales_stage;

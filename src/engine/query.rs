@@ -1,27 +1,31 @@
-//! The read side: what an inbox screen asks, answered from the state
-//! without copying it.
+//! The read side: what an inbox screen asks, answered from the state.
+//!
+//! Reads return owned values built from the engine's compact hot records:
+//! a read copies the conversations, messages or customer it returns and
+//! nothing else, and the engine's internal layout stays free to change.
 
 use super::Engine;
 use crate::model::{
     Agent, AgentId, Conversation, ConversationId, Customer, CustomerId, Identity, Message, Status,
 };
 
-/// A conversation with its messages, borrowed from the engine.
-#[derive(Debug, Clone, Copy)]
-pub struct ConversationView<'a> {
+/// A conversation with its messages, as the engine holds them at the time
+/// of the read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationView {
     /// The conversation.
-    pub conversation: &'a Conversation,
+    pub conversation: Conversation,
     /// Its messages in order (notes included).
-    pub messages: &'a [Message],
+    pub messages: Vec<Message>,
 }
 
 /// A waiting conversation and its place in the queue (1 is next).
-#[derive(Debug, Clone, Copy)]
-pub struct QueueEntry<'a> {
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueEntry {
     /// 1-based position.
     pub position: usize,
     /// The conversation.
-    pub conversation: &'a Conversation,
+    pub conversation: Conversation,
 }
 
 impl Engine {
@@ -39,28 +43,29 @@ impl Engine {
     }
 
     /// A conversation with its messages, if it is in the hot state.
-    pub fn conversation(&self, id: ConversationId) -> Option<ConversationView<'_>> {
+    pub fn conversation(&self, id: ConversationId) -> Option<ConversationView> {
         self.state
             .conversations
             .get(&id)
             .map(|record| ConversationView {
-                conversation: &record.conversation,
-                messages: &record.messages,
+                conversation: record.to_conversation(),
+                messages: record.to_messages(),
             })
     }
 
     /// Every conversation in the hot state, oldest first.
-    pub fn conversations(&self) -> impl Iterator<Item = &Conversation> {
+    /// Each is built when the iterator reaches it.
+    pub fn conversations(&self) -> impl Iterator<Item = Conversation> + '_ {
         // The hot state is a hash map; ids are time-ordered (uuid v7), so
         // sorting by id gives the oldest first.
-        let mut all: Vec<&Conversation> = self
+        let mut all: Vec<(ConversationId, &super::state::ConversationRecord)> = self
             .state
             .conversations
-            .values()
-            .map(|record| &record.conversation)
+            .iter()
+            .map(|(id, record)| (*id, &**record))
             .collect();
-        all.sort_unstable_by_key(|c| c.id);
-        all.into_iter()
+        all.sort_unstable_by_key(|(id, _)| *id);
+        all.into_iter().map(|(_, record)| record.to_conversation())
     }
 
     /// How many conversations are in the hot state.
@@ -74,12 +79,15 @@ impl Engine {
     }
 
     /// A customer.
-    pub fn customer(&self, id: CustomerId) -> Option<&Customer> {
-        self.state.customers.get(&id).map(|customer| &**customer)
+    pub fn customer(&self, id: CustomerId) -> Option<Customer> {
+        self.state
+            .customers
+            .get(&id)
+            .map(|customer| customer.to_customer())
     }
 
     /// The customer an identity belongs to.
-    pub fn customer_by_identity(&self, identity: &Identity) -> Option<&Customer> {
+    pub fn customer_by_identity(&self, identity: &Identity) -> Option<Customer> {
         self.state
             .customer_of(identity)
             .and_then(|id| self.customer(id))
@@ -87,12 +95,14 @@ impl Engine {
 
     /// A customer's conversations across all their linked identities, oldest
     /// first (those still in the hot state).
-    pub fn customer_history(&self, id: CustomerId) -> impl Iterator<Item = &Conversation> {
-        self.customer(id)
+    pub fn customer_history(&self, id: CustomerId) -> impl Iterator<Item = Conversation> + '_ {
+        self.state
+            .customers
+            .get(&id)
             .into_iter()
             .flat_map(|customer| customer.conversations.iter())
             .filter_map(|c| self.state.conversations.get(c))
-            .map(|record| &record.conversation)
+            .map(|record| record.to_conversation())
     }
 
     /// An agent.
@@ -111,18 +121,18 @@ impl Engine {
     }
 
     /// The conversations an agent holds (assigned, pending or snoozed).
-    pub fn agent_conversations(&self, id: AgentId) -> impl Iterator<Item = &Conversation> {
+    pub fn agent_conversations(&self, id: AgentId) -> impl Iterator<Item = Conversation> + '_ {
         self.state
             .router
             .conversations_of(id)
             .filter_map(|c| self.state.conversations.get(&c))
-            .map(|record| &record.conversation)
+            .map(|record| record.to_conversation())
     }
 
     /// The waiting queue in service order across queues, with positions
     /// (conversations held for a sticky agent or offered are not listed).
     /// Costs O(Q log Q): for screens, not per message.
-    pub fn queue(&self) -> impl Iterator<Item = QueueEntry<'_>> {
+    pub fn queue(&self) -> impl Iterator<Item = QueueEntry> + '_ {
         self.state
             .router
             .all_waiting()
@@ -131,7 +141,7 @@ impl Engine {
             .enumerate()
             .map(|(index, record)| QueueEntry {
                 position: index + 1,
-                conversation: &record.conversation,
+                conversation: record.to_conversation(),
             })
     }
 
@@ -171,7 +181,7 @@ impl Engine {
     }
 
     /// Conversations in a given status.
-    pub fn conversations_in(&self, status: Status) -> impl Iterator<Item = &Conversation> {
+    pub fn conversations_in(&self, status: Status) -> impl Iterator<Item = Conversation> + '_ {
         self.conversations()
             .filter(move |c| std::mem::discriminant(&c.status) == std::mem::discriminant(&status))
     }

@@ -3,10 +3,12 @@
 use super::config::EngineConfig;
 use super::event::{EventPayload, TransferTarget};
 use super::ids::{fnv1a, splitmix64, IdGenerator};
+pub(crate) use super::record::ConversationRecord;
+use super::record::{push_short, ConversationCore, CustomerRecord, StoredMessage};
 use super::routing_stage::{self, RouteWork};
 use crate::model::{
-    Author, ChannelKind, Conversation, ConversationId, Customer, CustomerId, Identity, Kind,
-    Message, MessageId, OutboundId, SmolStr, Status, Tier, Visibility,
+    Author, ChannelKind, ConversationId, CustomerId, Identity, Kind, MessageId, OutboundId,
+    SmolStr, Status, Visibility,
 };
 use crate::routing::fast::sorted_pairs;
 use crate::routing::{Decision, FastMap, Offer, RouteState, Router};
@@ -31,55 +33,6 @@ pub(crate) enum TimerKind {
     Sla,
     /// An escalation rule could change its mind (a delay or threshold passes).
     Escalation,
-}
-
-/// A conversation in the hot state, with its messages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct ConversationRecord {
-    pub(crate) conversation: Conversation,
-    pub(crate) messages: Vec<Message>,
-    pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
-    /// Its SLA policy and clocks (none without SLA policies, and for mentions).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) sla: Option<Box<super::sla_stage::SlaState>>,
-    /// When its SLA timer is due, as entered in the timer set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) sla_timer: Option<DateTime<Utc>>,
-    /// What escalation rules fired on it (changed only by escalation events).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) escalation: Option<Box<crate::escalation::EscalationMemory>>,
-    /// When escalation should look at it again, as entered in the timer set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) escalation_timer: Option<DateTime<Utc>>,
-}
-
-impl ConversationRecord {
-    /// Public or private: how the customer first wrote (public when
-    /// nothing is known), which sets its weight in agents' capacity.
-    pub(crate) fn visibility(&self) -> Visibility {
-        self.messages
-            .iter()
-            .find(|m| matches!(m.author, Author::Customer { .. }))
-            .map_or(Visibility::Public, |m| m.visibility)
-    }
-
-    /// Where a reply goes: the identity of the customer's last message and
-    /// that message's external id (to thread under it).
-    pub(crate) fn reply_address(&self) -> (Identity, Option<SmolStr>) {
-        self.messages
-            .iter()
-            .rev()
-            .find_map(|m| match &m.author {
-                Author::Customer { identity } => Some((identity.clone(), m.external_id.clone())),
-                _ => None,
-            })
-            .unwrap_or_else(|| {
-                (
-                    Identity::new(self.conversation.channel.kind, String::new()),
-                    None,
-                )
-            })
-    }
 }
 
 /// Inbound counted per bucket and the detector fed with finished buckets.
@@ -115,7 +68,7 @@ pub struct EngineState {
     #[serde(with = "sorted_pairs")]
     pub(crate) conversations: FastMap<ConversationId, Box<ConversationRecord>>,
     #[serde(with = "sorted_pairs")]
-    pub(crate) customers: FastMap<CustomerId, Box<Customer>>,
+    pub(crate) customers: FastMap<CustomerId, Box<CustomerRecord>>,
     /// Hash of (network, handle) → customer; verified against the customer.
     #[serde(with = "sorted_pairs")]
     pub(crate) identity_index: FastMap<u64, CustomerId>,
@@ -457,7 +410,7 @@ impl EngineState {
 
     /// The timer a conversation should have in its current state.
     fn desired_timer(
-        conversation: &Conversation,
+        conversation: &ConversationCore,
         config: &EngineConfig,
     ) -> Option<(DateTime<Utc>, TimerKind)> {
         match conversation.status {
@@ -549,14 +502,7 @@ impl EngineState {
                 self.ids.observe(customer.as_uuid());
                 self.customers.insert(
                     *customer,
-                    Box::new(Customer {
-                        id: *customer,
-                        identities: vec![identity.clone()],
-                        name: None,
-                        language: None,
-                        tier: Tier::Standard,
-                        conversations: Vec::with_capacity(1),
-                    }),
+                    Box::new(CustomerRecord::new(*customer, identity.clone())),
                 );
                 self.index_identity(identity, *customer);
             }
@@ -606,41 +552,18 @@ impl EngineState {
                 self.ids.observe(conversation.as_uuid());
                 self.conversations.insert(
                     *conversation,
-                    Box::new(ConversationRecord {
-                        conversation: Conversation {
-                            id: *conversation,
-                            customer: *customer,
-                            channel: channel.clone(),
-                            kind: *kind,
-                            status: Status::Open,
-                            priority: *priority,
-                            language: *language,
-                            assignee: None,
-                            team: None,
-                            tags: Vec::new(),
-                            intents: Vec::new(),
-                            sentiment: 0.0,
-                            reach: 0,
-                            suggest_private: false,
-                            messages: Vec::with_capacity(1),
-                            opened_at: at,
-                            last_customer_message_at: at,
-                            first_response_at: None,
-                            last_agent_reply_at: None,
-                            unanswered: 0,
-                            resolved_at: None,
-                            closed_at: None,
-                        },
-                        messages: Vec::with_capacity(1),
-                        timer: None,
-                        sla: None,
-                        sla_timer: None,
-                        escalation: None,
-                        escalation_timer: None,
-                    }),
+                    Box::new(ConversationRecord::new(ConversationCore::opened(
+                        *conversation,
+                        *customer,
+                        channel.clone(),
+                        *kind,
+                        *priority,
+                        *language,
+                        at,
+                    ))),
                 );
                 if let Some(c) = self.customers.get_mut(customer) {
-                    push_compact(&mut c.conversations, *conversation);
+                    push_short(&mut c.conversations, *conversation);
                 }
             }
             EventPayload::MessageReceived {
@@ -655,7 +578,6 @@ impl EngineState {
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
                 let customer = if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
-                    push_compact(&mut c.messages, *message);
                     c.last_customer_message_at = at;
                     c.unanswered += 1;
                     c.sentiment = classification.sentiment;
@@ -677,9 +599,8 @@ impl EngineState {
                     }
                     push_compact(
                         &mut record.messages,
-                        Message {
+                        StoredMessage {
                             id: *message,
-                            conversation: *conversation,
                             author: Author::Customer {
                                 identity: inbound.author.clone(),
                             },
@@ -924,7 +845,6 @@ impl EngineState {
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
-                    push_compact(&mut c.messages, *message);
                     if !automated {
                         c.first_response_at.get_or_insert(at);
                         c.last_agent_reply_at = Some(at);
@@ -932,9 +852,8 @@ impl EngineState {
                     }
                     push_compact(
                         &mut record.messages,
-                        Message {
+                        StoredMessage {
                             id: *message,
-                            conversation: *conversation,
                             author: agent
                                 .map_or(Author::Automation, |agent| Author::Agent { agent }),
                             visibility: outbound.visibility,
@@ -1014,12 +933,10 @@ impl EngineState {
             } => {
                 self.ids.observe(message.as_uuid());
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    push_compact(&mut record.conversation.messages, *message);
                     push_compact(
                         &mut record.messages,
-                        Message {
+                        StoredMessage {
                             id: *message,
-                            conversation: *conversation,
                             author: Author::Agent { agent: *agent },
                             visibility: Visibility::Private,
                             note: true,

@@ -1,0 +1,384 @@
+//! The engine's hot records: conversations, their messages and customers as
+//! the state keeps them, and the public model values built from them for a
+//! read.
+//!
+//! A record holds each fact once. The public [`Conversation`] lists its
+//! message ids and each public [`Message`] names its conversation; the
+//! records leave both out (the ids are the messages' own, the conversation
+//! is the record's) and keep the short lists (intents, a customer's
+//! identities and conversations) inline while they hold one entry. Their
+//! JSON in a snapshot is the public shape without those two repeated
+//! fields, so a snapshot written before this layout still loads.
+
+use super::state::TimerKind;
+use crate::model::{
+    AgentId, Author, ChannelRef, Conversation, ConversationId, Customer, CustomerId, Identity,
+    Intent, Kind, Language, Message, MessageId, OutboundId, Priority, SmolStr, Status, TeamId,
+    Tier, Visibility,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+
+/// A list that keeps its first entry inline and moves to the heap from the
+/// second. Serialises as a plain sequence.
+pub(crate) type InlineList<T> = SmallVec<[T; 1]>;
+
+/// Appends to a list that usually stays short, growing it by half its
+/// length at a time rather than doubling.
+pub(crate) fn push_short<T>(list: &mut InlineList<T>, item: T) {
+    if list.len() == list.capacity() {
+        list.reserve_exact((list.len() / 2).max(1));
+    }
+    list.push(item);
+}
+
+/// A conversation's own facts, as the hot state keeps them: the public
+/// [`Conversation`] without its message ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ConversationCore {
+    pub(crate) id: ConversationId,
+    pub(crate) customer: CustomerId,
+    pub(crate) channel: ChannelRef,
+    pub(crate) kind: Kind,
+    pub(crate) status: Status,
+    pub(crate) priority: Priority,
+    pub(crate) language: Option<Language>,
+    pub(crate) assignee: Option<AgentId>,
+    pub(crate) team: Option<TeamId>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) intents: InlineList<Intent>,
+    pub(crate) sentiment: f32,
+    pub(crate) reach: u64,
+    pub(crate) suggest_private: bool,
+    pub(crate) opened_at: DateTime<Utc>,
+    pub(crate) last_customer_message_at: DateTime<Utc>,
+    pub(crate) first_response_at: Option<DateTime<Utc>>,
+    pub(crate) last_agent_reply_at: Option<DateTime<Utc>>,
+    pub(crate) unanswered: u32,
+    pub(crate) resolved_at: Option<DateTime<Utc>>,
+    pub(crate) closed_at: Option<DateTime<Utc>>,
+}
+
+impl ConversationCore {
+    /// A conversation just opened: open, unassigned, with nothing said yet.
+    pub(crate) fn opened(
+        id: ConversationId,
+        customer: CustomerId,
+        channel: ChannelRef,
+        kind: Kind,
+        priority: Priority,
+        language: Option<Language>,
+        at: DateTime<Utc>,
+    ) -> Self {
+        ConversationCore {
+            id,
+            customer,
+            channel,
+            kind,
+            status: Status::Open,
+            priority,
+            language,
+            assignee: None,
+            team: None,
+            tags: Vec::new(),
+            intents: InlineList::new(),
+            sentiment: 0.0,
+            reach: 0,
+            suggest_private: false,
+            opened_at: at,
+            last_customer_message_at: at,
+            first_response_at: None,
+            last_agent_reply_at: None,
+            unanswered: 0,
+            resolved_at: None,
+            closed_at: None,
+        }
+    }
+}
+
+/// A message as its conversation's record keeps it: the public [`Message`]
+/// without the conversation's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct StoredMessage {
+    pub(crate) id: MessageId,
+    pub(crate) author: Author,
+    pub(crate) visibility: Visibility,
+    pub(crate) note: bool,
+    pub(crate) text: SmolStr,
+    pub(crate) external_id: Option<SmolStr>,
+    pub(crate) outbound: Option<OutboundId>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) undelivered: bool,
+    pub(crate) at: DateTime<Utc>,
+}
+
+impl StoredMessage {
+    /// The public message, in `conversation`.
+    pub(crate) fn to_message(&self, conversation: ConversationId) -> Message {
+        Message {
+            id: self.id,
+            conversation,
+            author: self.author.clone(),
+            visibility: self.visibility,
+            note: self.note,
+            text: self.text.clone(),
+            external_id: self.external_id.clone(),
+            outbound: self.outbound,
+            undelivered: self.undelivered,
+            at: self.at,
+        }
+    }
+}
+
+/// A conversation in the hot state, with its messages, clocks and timers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct ConversationRecord {
+    pub(crate) conversation: ConversationCore,
+    pub(crate) messages: Vec<StoredMessage>,
+    pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
+    /// Its SLA policy and clocks (none without SLA policies, and for mentions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sla: Option<Box<super::sla_stage::SlaState>>,
+    /// When its SLA timer is due, as entered in the timer set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sla_timer: Option<DateTime<Utc>>,
+    /// What escalation rules fired on it (changed only by escalation events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) escalation: Option<Box<crate::escalation::EscalationMemory>>,
+    /// When escalation should look at it again, as entered in the timer set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) escalation_timer: Option<DateTime<Utc>>,
+}
+
+impl ConversationRecord {
+    /// A record for a conversation just opened, with no messages yet.
+    pub(crate) fn new(conversation: ConversationCore) -> Self {
+        ConversationRecord {
+            conversation,
+            messages: Vec::with_capacity(1),
+            timer: None,
+            sla: None,
+            sla_timer: None,
+            escalation: None,
+            escalation_timer: None,
+        }
+    }
+
+    /// The public conversation, built for a read.
+    pub(crate) fn to_conversation(&self) -> Conversation {
+        let c = &self.conversation;
+        Conversation {
+            id: c.id,
+            customer: c.customer,
+            channel: c.channel.clone(),
+            kind: c.kind,
+            status: c.status,
+            priority: c.priority,
+            language: c.language,
+            assignee: c.assignee,
+            team: c.team,
+            tags: c.tags.clone(),
+            intents: c.intents.to_vec(),
+            sentiment: c.sentiment,
+            reach: c.reach,
+            suggest_private: c.suggest_private,
+            messages: self.messages.iter().map(|m| m.id).collect(),
+            opened_at: c.opened_at,
+            last_customer_message_at: c.last_customer_message_at,
+            first_response_at: c.first_response_at,
+            last_agent_reply_at: c.last_agent_reply_at,
+            unanswered: c.unanswered,
+            resolved_at: c.resolved_at,
+            closed_at: c.closed_at,
+        }
+    }
+
+    /// The conversation's messages in order, built for a read.
+    pub(crate) fn to_messages(&self) -> Vec<Message> {
+        let id = self.conversation.id;
+        self.messages.iter().map(|m| m.to_message(id)).collect()
+    }
+
+    /// Public or private: how the customer first wrote (public when
+    /// nothing is known), which sets its weight in agents' capacity.
+    pub(crate) fn visibility(&self) -> Visibility {
+        self.messages
+            .iter()
+            .find(|m| matches!(m.author, Author::Customer { .. }))
+            .map_or(Visibility::Public, |m| m.visibility)
+    }
+
+    /// Where a reply goes: the identity of the customer's last message and
+    /// that message's external id (to thread under it).
+    pub(crate) fn reply_address(&self) -> (Identity, Option<SmolStr>) {
+        self.messages
+            .iter()
+            .rev()
+            .find_map(|m| match &m.author {
+                Author::Customer { identity } => Some((identity.clone(), m.external_id.clone())),
+                _ => None,
+            })
+            .unwrap_or_else(|| {
+                (
+                    Identity::new(self.conversation.channel.kind, String::new()),
+                    None,
+                )
+            })
+    }
+}
+
+/// A customer as the hot state keeps them: the public [`Customer`] with its
+/// two lists inline while they hold one entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CustomerRecord {
+    pub(crate) id: CustomerId,
+    pub(crate) identities: InlineList<Identity>,
+    pub(crate) name: Option<String>,
+    pub(crate) language: Option<Language>,
+    pub(crate) tier: Tier,
+    pub(crate) conversations: InlineList<ConversationId>,
+}
+
+impl CustomerRecord {
+    /// A customer known by one identity, with no conversations yet.
+    pub(crate) fn new(id: CustomerId, identity: Identity) -> Self {
+        CustomerRecord {
+            id,
+            identities: smallvec::smallvec![identity],
+            name: None,
+            language: None,
+            tier: Tier::Standard,
+            conversations: InlineList::new(),
+        }
+    }
+
+    /// The public customer, built for a read.
+    pub(crate) fn to_customer(&self) -> Customer {
+        Customer {
+            id: self.id,
+            identities: self.identities.to_vec(),
+            name: self.name.clone(),
+            language: self.language,
+            tier: self.tier,
+            conversations: self.conversations.to_vec(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ChannelKind;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        format!("2026-11-23T10:{minute:02}:00Z")
+            .parse()
+            .expect("fixed time")
+    }
+
+    fn record() -> ConversationRecord {
+        let id = ConversationId::from_uuid(uuid::Uuid::from_u128(7));
+        let mut record = ConversationRecord::new(ConversationCore::opened(
+            id,
+            CustomerId::from_uuid(uuid::Uuid::from_u128(8)),
+            ChannelRef::new(ChannelKind::X, "@KLM"),
+            Kind::Query,
+            Priority::Normal,
+            Some(Language::ENGLISH),
+            at(0),
+        ));
+        push_short(&mut record.conversation.intents, Intent::baggage());
+        push_short(&mut record.conversation.intents, Intent::refund());
+        for (n, author) in [
+            Author::Customer {
+                identity: Identity::new(ChannelKind::X, "@anna"),
+            },
+            Author::Automation,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            record.messages.push(StoredMessage {
+                id: MessageId::from_uuid(uuid::Uuid::from_u128(100 + n as u128)),
+                author,
+                visibility: Visibility::Public,
+                note: false,
+                text: SmolStr::new(format!("message {n}")),
+                external_id: Some(SmolStr::new(format!("x{n}"))),
+                outbound: None,
+                undelivered: false,
+                at: at(n as u32),
+            });
+        }
+        record
+    }
+
+    #[test]
+    fn reads_build_the_public_shape_with_ids_and_owner_filled_in() {
+        let record = record();
+        let conversation = record.to_conversation();
+        let messages = record.to_messages();
+        assert_eq!(
+            conversation.messages,
+            messages.iter().map(|m| m.id).collect::<Vec<_>>()
+        );
+        assert_eq!(conversation.messages.len(), 2);
+        assert!(messages.iter().all(|m| m.conversation == conversation.id));
+        assert_eq!(
+            conversation.intents,
+            vec![Intent::baggage(), Intent::refund()]
+        );
+        assert_eq!(messages[1].text, "message 1");
+        assert_eq!(record.visibility(), Visibility::Public);
+        assert_eq!(
+            record.reply_address(),
+            (
+                Identity::new(ChannelKind::X, "@anna"),
+                Some(SmolStr::new("x0"))
+            )
+        );
+    }
+
+    #[test]
+    fn a_record_reads_back_from_the_public_json_it_replaced() {
+        // Before this layout a record held the public types: the
+        // conversation listed its message ids and each message named its
+        // conversation. That JSON (in older snapshots) still loads.
+        let record = record();
+        let mut json = serde_json::to_value(&record).expect("serialises");
+        let conversation = serde_json::to_value(record.to_conversation()).expect("serialises");
+        let messages = serde_json::to_value(record.to_messages()).expect("serialises");
+        assert!(json["conversation"].get("messages").is_none());
+        json["conversation"] = conversation;
+        json["messages"] = messages;
+        let back: ConversationRecord = serde_json::from_value(json).expect("old shape loads");
+        assert_eq!(back, record);
+        let again: ConversationRecord =
+            serde_json::from_value(serde_json::to_value(&record).expect("serialises"))
+                .expect("new shape loads");
+        assert_eq!(again, record);
+    }
+
+    #[test]
+    fn a_customer_reads_back_from_the_public_json_and_keeps_one_entry_inline() {
+        let mut customer = CustomerRecord::new(
+            CustomerId::from_uuid(uuid::Uuid::from_u128(8)),
+            Identity::new(ChannelKind::X, "@anna"),
+        );
+        push_short(
+            &mut customer.conversations,
+            ConversationId::from_uuid(uuid::Uuid::from_u128(7)),
+        );
+        assert!(!customer.identities.spilled() && !customer.conversations.spilled());
+        let public = serde_json::to_value(customer.to_customer()).expect("serialises");
+        let back: CustomerRecord = serde_json::from_value(public).expect("public shape loads");
+        assert_eq!(back, customer);
+        push_short(
+            &mut customer.identities,
+            Identity::new(ChannelKind::Whatsapp, "+316"),
+        );
+        assert!(customer.identities.spilled());
+        assert_eq!(customer.to_customer().identities.len(), 2);
+    }
+}
