@@ -85,7 +85,7 @@ fn sla_facts(record: &ConversationRecord) -> Few<SlaFact, 4> {
         stage: SlaStage::Running,
         since: DateTime::<Utc>::MIN_UTC,
     });
-    let Some(sla) = record.sla.as_ref() else {
+    let Some(sla) = record.sla() else {
         return facts;
     };
     for clock in &sla.clocks {
@@ -153,7 +153,7 @@ pub(super) fn evaluate(
         .find(|m| matches!(m.author, Author::Customer { .. }))
         .map_or("", |m| m.text.as_str());
     let empty = EscalationMemory::default();
-    let memory = record.escalation.as_deref().unwrap_or(&empty);
+    let memory = record.escalation().unwrap_or(&empty);
     let facts = ConversationFacts {
         priority: c.priority,
         tier: customer.map_or(Tier::Standard, |c| c.tier),
@@ -286,16 +286,10 @@ fn acknowledgement(
 pub(super) fn apply(record: &mut ConversationRecord, at: DateTime<Utc>, payload: &EventPayload) {
     match payload {
         EventPayload::EscalationFired { rule, level, .. } => {
-            record
-                .escalation
-                .get_or_insert_with(Default::default)
-                .record(rule, *level, at);
+            record.escalation_or_default().record(rule, *level, at);
         }
         EventPayload::EscalationCleared { rule, .. } => {
-            record
-                .escalation
-                .get_or_insert_with(Default::default)
-                .observe(rule, false);
+            record.escalation_or_default().observe(rule, false);
         }
         _ => {}
     }

@@ -193,7 +193,7 @@ impl Engine {
         self.state
             .conversations
             .get(&id)
-            .and_then(|record| record.sla.as_deref())
+            .and_then(|record| record.sla())
     }
 }
 
@@ -254,7 +254,7 @@ impl Engine {
         let Some(record) = self.state.conversations.get(&conversation) else {
             return;
         };
-        let Some(sla) = record.sla.as_deref() else {
+        let Some(sla) = record.sla() else {
             return;
         };
         let key = crate::stats::AttainmentKey::new(

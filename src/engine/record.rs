@@ -10,7 +10,9 @@
 //! JSON in a snapshot is the public shape without those two repeated
 //! fields, so a snapshot written before this layout still loads.
 
+use super::sla_stage::SlaState;
 use super::state::TimerKind;
+use crate::escalation::EscalationMemory;
 use crate::model::{
     AgentId, Author, ChannelRef, Conversation, ConversationId, Customer, CustomerId, Identity,
     Intent, Kind, Language, Message, MessageId, OutboundId, Priority, SmolStr, Status, TeamId,
@@ -33,6 +35,47 @@ pub(crate) fn push_short<T>(list: &mut InlineList<T>, item: T) {
     list.push(item);
 }
 
+/// A conversation's tags, sorted and without repeats: most conversations
+/// have none, so an empty set is one null pointer. Serialises as a plain
+/// sequence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Tags(Option<Box<[String]>>);
+
+impl Tags {
+    /// Adds `tag` in order, unless it is there already (tags are added
+    /// rarely, so the list is rebuilt at its exact length).
+    pub(crate) fn insert(&mut self, tag: &str) {
+        if let Err(position) = self.binary_search_by(|t| t.as_str().cmp(tag)) {
+            let mut tags = Vec::with_capacity(self.len() + 1);
+            tags.extend_from_slice(&self[..position]);
+            tags.push(tag.to_owned());
+            tags.extend_from_slice(&self[position..]);
+            self.0 = Some(tags.into_boxed_slice());
+        }
+    }
+}
+
+impl std::ops::Deref for Tags {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
+impl Serialize for Tags {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let tags = Vec::<String>::deserialize(deserializer)?;
+        Ok(Tags((!tags.is_empty()).then(|| tags.into_boxed_slice())))
+    }
+}
+
 /// A conversation's own facts, as the hot state keeps them: the public
 /// [`Conversation`] without its message ids.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +89,7 @@ pub(crate) struct ConversationCore {
     pub(crate) language: Option<Language>,
     pub(crate) assignee: Option<AgentId>,
     pub(crate) team: Option<TeamId>,
-    pub(crate) tags: Vec<String>,
+    pub(crate) tags: Tags,
     pub(crate) intents: InlineList<Intent>,
     pub(crate) sentiment: f32,
     pub(crate) reach: u64,
@@ -81,7 +124,7 @@ impl ConversationCore {
             language,
             assignee: None,
             team: None,
-            tags: Vec::new(),
+            tags: Tags::default(),
             intents: InlineList::new(),
             sentiment: 0.0,
             reach: 0,
@@ -137,18 +180,79 @@ pub(crate) struct ConversationRecord {
     pub(crate) conversation: ConversationCore,
     pub(crate) messages: Vec<StoredMessage>,
     pub(crate) timer: Option<(DateTime<Utc>, TimerKind)>,
-    /// Its SLA policy and clocks (none without SLA policies, and for mentions).
+    /// Its SLA clocks and escalation memory, when it has any; their fields
+    /// sit at the record's top level in JSON.
+    #[serde(flatten)]
+    watch: WatchSlot,
+}
+
+/// What only SLA policies and escalation rules fill in, boxed together so
+/// a conversation without them pays one pointer for all four.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Watch {
+    /// Its SLA policy and clocks (none without SLA policies, and for
+    /// mentions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) sla: Option<Box<super::sla_stage::SlaState>>,
+    sla: Option<SlaState>,
     /// When its SLA timer is due, as entered in the timer set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) sla_timer: Option<DateTime<Utc>>,
-    /// What escalation rules fired on it (changed only by escalation events).
+    sla_timer: Option<DateTime<Utc>>,
+    /// What escalation rules fired on it (changed only by escalation
+    /// events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) escalation: Option<Box<crate::escalation::EscalationMemory>>,
-    /// When escalation should look at it again, as entered in the timer set.
+    escalation: Option<EscalationMemory>,
+    /// When escalation should look at it again, as entered in the timer
+    /// set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) escalation_timer: Option<DateTime<Utc>>,
+    escalation_timer: Option<DateTime<Utc>>,
+}
+
+impl Watch {
+    fn is_empty(&self) -> bool {
+        self.sla.is_none()
+            && self.sla_timer.is_none()
+            && self.escalation.is_none()
+            && self.escalation_timer.is_none()
+    }
+}
+
+/// A record's [`Watch`]: absent while empty, so that a record equals its
+/// snapshot whichever way it got there.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct WatchSlot(Option<Box<Watch>>);
+
+impl WatchSlot {
+    fn get(&self) -> Option<&Watch> {
+        self.0.as_deref()
+    }
+
+    fn get_or_default(&mut self) -> &mut Watch {
+        self.0.get_or_insert_with(Box::default)
+    }
+
+    /// Drops the box once nothing is left in it.
+    fn tidy(&mut self) {
+        if self.0.as_deref().is_some_and(Watch::is_empty) {
+            self.0 = None;
+        }
+    }
+}
+
+impl Serialize for WatchSlot {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.get() {
+            Some(watch) => watch.serialize(serializer),
+            None => Watch::default().serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WatchSlot {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut slot = WatchSlot(Some(Box::new(Watch::deserialize(deserializer)?)));
+        slot.tidy();
+        Ok(slot)
+    }
 }
 
 impl ConversationRecord {
@@ -158,10 +262,62 @@ impl ConversationRecord {
             conversation,
             messages: Vec::with_capacity(1),
             timer: None,
-            sla: None,
-            sla_timer: None,
-            escalation: None,
-            escalation_timer: None,
+            watch: WatchSlot::default(),
+        }
+    }
+
+    /// Its SLA policy and clocks, if it has any.
+    pub(crate) fn sla(&self) -> Option<&SlaState> {
+        self.watch.get().and_then(|w| w.sla.as_ref())
+    }
+
+    /// Its SLA policy and clocks to change, if it has any.
+    pub(crate) fn sla_mut(&mut self) -> Option<&mut SlaState> {
+        self.watch.0.as_deref_mut().and_then(|w| w.sla.as_mut())
+    }
+
+    /// Its SLA policy and clocks, started with `start` if it had none.
+    pub(crate) fn sla_or_insert_with(&mut self, start: impl FnOnce() -> SlaState) -> &mut SlaState {
+        self.watch.get_or_default().sla.get_or_insert_with(start)
+    }
+
+    /// When its SLA timer is due, as entered in the timer set.
+    pub(crate) fn sla_timer(&self) -> Option<DateTime<Utc>> {
+        self.watch.get().and_then(|w| w.sla_timer)
+    }
+
+    /// Notes when its SLA timer is due (the caller keeps the timer set).
+    pub(crate) fn set_sla_timer(&mut self, due: Option<DateTime<Utc>>) {
+        if due.is_some() || self.sla_timer().is_some() {
+            self.watch.get_or_default().sla_timer = due;
+            self.watch.tidy();
+        }
+    }
+
+    /// What escalation rules fired on it, if any did.
+    pub(crate) fn escalation(&self) -> Option<&EscalationMemory> {
+        self.watch.get().and_then(|w| w.escalation.as_ref())
+    }
+
+    /// Its escalation memory to change, started empty if it had none.
+    pub(crate) fn escalation_or_default(&mut self) -> &mut EscalationMemory {
+        self.watch
+            .get_or_default()
+            .escalation
+            .get_or_insert_with(EscalationMemory::default)
+    }
+
+    /// When escalation should look at it again, as entered in the timer set.
+    pub(crate) fn escalation_timer(&self) -> Option<DateTime<Utc>> {
+        self.watch.get().and_then(|w| w.escalation_timer)
+    }
+
+    /// Notes when escalation should look again (the caller keeps the timer
+    /// set).
+    pub(crate) fn set_escalation_timer(&mut self, due: Option<DateTime<Utc>>) {
+        if due.is_some() || self.escalation_timer().is_some() {
+            self.watch.get_or_default().escalation_timer = due;
+            self.watch.tidy();
         }
     }
 
@@ -178,7 +334,7 @@ impl ConversationRecord {
             language: c.language,
             assignee: c.assignee,
             team: c.team,
-            tags: c.tags.clone(),
+            tags: c.tags.to_vec(),
             intents: c.intents.to_vec(),
             sentiment: c.sentiment,
             reach: c.reach,
@@ -380,5 +536,62 @@ mod tests {
         );
         assert!(customer.identities.spilled());
         assert_eq!(customer.to_customer().identities.len(), 2);
+    }
+
+    #[test]
+    fn sla_and_escalation_parts_sit_at_the_top_level_and_leave_no_empty_box() {
+        let mut record = record();
+        assert!(record.watch.0.is_none());
+        record.set_sla_timer(None);
+        record.set_escalation_timer(None);
+        assert!(
+            record.watch.0.is_none(),
+            "clearing nothing allocates nothing"
+        );
+        let plain = serde_json::to_value(&record).expect("serialises");
+        for key in ["sla", "sla_timer", "escalation", "escalation_timer"] {
+            assert!(plain.get(key).is_none(), "{key} is left out while empty");
+        }
+
+        record.sla_or_insert_with(|| SlaState {
+            policy: "hour".into(),
+            clocks: Vec::new(),
+        });
+        record.set_sla_timer(Some(at(30)));
+        record.set_escalation_timer(Some(at(45)));
+        let json = serde_json::to_value(&record).expect("serialises");
+        assert_eq!(json["sla"]["policy"], "hour");
+        assert_eq!(json["sla_timer"], serde_json::json!(at(30)));
+        assert_eq!(json["escalation_timer"], serde_json::json!(at(45)));
+        let back: ConversationRecord = serde_json::from_value(json).expect("loads");
+        assert_eq!(back, record);
+        assert_eq!(back.sla().map(|s| s.policy.as_str()), Some("hour"));
+
+        record.set_escalation_timer(None);
+        assert_eq!(record.escalation_timer(), None);
+        assert!(record.watch.0.is_some(), "the SLA state is still there");
+        let mut cleared = record.clone();
+        cleared.watch.get_or_default().sla = None;
+        cleared.set_sla_timer(None);
+        assert!(cleared.watch.0.is_none(), "an emptied box is dropped");
+        let back: ConversationRecord =
+            serde_json::from_value(serde_json::to_value(&cleared).expect("serialises"))
+                .expect("loads");
+        assert_eq!(back, cleared);
+    }
+
+    #[test]
+    fn tags_stay_sorted_without_repeats_and_read_as_a_plain_list() {
+        let mut tags = Tags::default();
+        assert!(tags.is_empty() && tags.0.is_none());
+        for tag in ["vip", "bag", "vip", "delay"] {
+            tags.insert(tag);
+        }
+        assert_eq!(&*tags, ["bag", "delay", "vip"]);
+        let json = serde_json::to_value(&tags).expect("serialises");
+        assert_eq!(json, serde_json::json!(["bag", "delay", "vip"]));
+        assert_eq!(serde_json::from_value::<Tags>(json).expect("loads"), tags);
+        let empty: Tags = serde_json::from_value(serde_json::json!([])).expect("loads");
+        assert_eq!(empty, Tags::default());
     }
 }

@@ -190,7 +190,7 @@ pub(crate) fn requirements(
 /// The response deadline a waiting conversation is ordered by: the
 /// earliest deadline of its running or paused response clocks.
 pub(crate) fn deadline(record: &ConversationRecord) -> Option<DateTime<Utc>> {
-    record.sla.as_ref().and_then(|sla| {
+    record.sla().and_then(|sla| {
         sla.clocks
             .iter()
             .filter(|clock| {

@@ -591,7 +591,7 @@ fn survey_for(
     else {
         return skip(SurveySkipReason::NoTemplate);
     };
-    let promise_kept = record.sla.as_ref().and_then(|sla| {
+    let promise_kept = record.sla().and_then(|sla| {
         sla.clocks
             .iter()
             .find(|clock| clock.target == SlaTarget::FirstResponse)

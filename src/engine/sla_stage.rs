@@ -84,7 +84,7 @@ fn current_policy<'a>(
     config: &'a EngineConfig,
     record: &ConversationRecord,
 ) -> Option<&'a SlaPolicy> {
-    let name = &record.sla.as_ref()?.policy;
+    let name = &record.sla()?.policy;
     config.sla.as_ref()?.get(name)
 }
 
@@ -214,8 +214,7 @@ pub(super) fn reactions(
                 return;
             };
             let next_open = record
-                .sla
-                .as_ref()
+                .sla()
                 .and_then(|s| s.clock(SlaTarget::NextResponse))
                 .is_some_and(SlaClock::is_open);
             if conversation.first_response_at.is_some()
@@ -238,8 +237,7 @@ pub(super) fn reactions(
                 .find(|m| m.outbound.is_some() && !m.note && (!m.undelivered || m.id == *message))
                 .is_none_or(|m| m.id == *message);
             let next_open = record
-                .sla
-                .as_ref()
+                .sla()
                 .and_then(|s| s.clock(SlaTarget::NextResponse))
                 .is_some_and(SlaClock::is_open);
             if conversation.kind == Kind::Query
@@ -257,7 +255,7 @@ pub(super) fn reactions(
             if *automated && !policy.automated_replies_count {
                 return;
             }
-            let Some(sla) = record.sla.as_ref() else {
+            let Some(sla) = record.sla() else {
                 return;
             };
             for clock in sla.clocks.iter().filter(|c| c.is_open()) {
@@ -276,7 +274,7 @@ pub(super) fn reactions(
             let Some(policy) = current_policy(config, record) else {
                 return;
             };
-            let Some(sla) = record.sla.as_ref() else {
+            let Some(sla) = record.sla() else {
                 return;
             };
             let pauses = |status: &Status| match status {
@@ -336,7 +334,7 @@ fn reselect(
     out: &mut Vec<EventPayload>,
 ) {
     let id = record.conversation.id;
-    let (Some(sla), Some(policy)) = (record.sla.as_ref(), policy_for(config, state, record)) else {
+    let (Some(sla), Some(policy)) = (record.sla(), policy_for(config, state, record)) else {
         return;
     };
     if policy.name != sla.policy {
@@ -370,7 +368,7 @@ fn reselect(
 /// The warnings and breaches due at `now` (the conversation's SLA timer fired).
 pub(super) fn due_events(record: &ConversationRecord, now: DateTime<Utc>) -> Vec<EventPayload> {
     let mut out = Vec::new();
-    if let Some(sla) = record.sla.as_ref() {
+    if let Some(sla) = record.sla() {
         for clock in &sla.clocks {
             catch_up(record.conversation.id, clock, now, &mut out);
         }
@@ -382,27 +380,25 @@ pub(super) fn due_events(record: &ConversationRecord, now: DateTime<Utc>) -> Vec
 pub(super) fn apply(record: &mut ConversationRecord, at: DateTime<Utc>, payload: &EventPayload) {
     match payload {
         EventPayload::SlaClockStarted { policy, clock, .. } => {
-            let sla = record.sla.get_or_insert_with(|| {
-                Box::new(SlaState {
-                    policy: policy.clone(),
-                    clocks: Vec::with_capacity(2),
-                })
+            let sla = record.sla_or_insert_with(|| SlaState {
+                policy: policy.clone(),
+                clocks: Vec::with_capacity(2),
             });
             sla.policy.clone_from(policy);
             sla.put((**clock).clone());
         }
         EventPayload::SlaClockChanged { clock, .. } => {
-            if let Some(sla) = record.sla.as_mut() {
+            if let Some(sla) = record.sla_mut() {
                 sla.put((**clock).clone());
             }
         }
         EventPayload::SlaPolicyChanged { to, .. } => {
-            if let Some(sla) = record.sla.as_mut() {
+            if let Some(sla) = record.sla_mut() {
                 sla.policy.clone_from(to);
             }
         }
         EventPayload::SlaWarning { target, at, .. } => {
-            if let Some(sla) = record.sla.as_mut() {
+            if let Some(sla) = record.sla_mut() {
                 if let Some(clock) = sla.clocks.iter_mut().find(|c| c.target == *target) {
                     *clock = clock.warned(*at);
                 }
@@ -411,14 +407,14 @@ pub(super) fn apply(record: &mut ConversationRecord, at: DateTime<Utc>, payload:
         EventPayload::SlaBreached {
             target, deadline, ..
         } => {
-            if let Some(sla) = record.sla.as_mut() {
+            if let Some(sla) = record.sla_mut() {
                 if let Some(clock) = sla.clocks.iter_mut().find(|c| c.target == *target) {
                     *clock = clock.breached(*deadline);
                 }
             }
         }
         EventPayload::SlaMet { target, took, .. } => {
-            if let Some(sla) = record.sla.as_mut() {
+            if let Some(sla) = record.sla_mut() {
                 if let Some(clock) = sla.clocks.iter_mut().find(|c| c.target == *target) {
                     clock.elapsed_secs = took.business_secs;
                     clock.running_since = None;

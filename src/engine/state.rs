@@ -438,14 +438,14 @@ impl EngineState {
         let Some(record) = self.conversations.get_mut(&id) else {
             return;
         };
-        if record.escalation_timer != escalation_due {
-            if let Some(due) = record.escalation_timer {
+        if record.escalation_timer() != escalation_due {
+            if let Some(due) = record.escalation_timer() {
                 self.timers.remove(&(due, id, TimerKind::Escalation));
             }
             if let Some(due) = escalation_due {
                 self.timers.insert((due, id, TimerKind::Escalation));
             }
-            record.escalation_timer = escalation_due;
+            record.set_escalation_timer(escalation_due);
         }
         let desired = Self::desired_timer(&record.conversation, config);
         if record.timer != desired {
@@ -457,15 +457,15 @@ impl EngineState {
             }
             record.timer = desired;
         }
-        let sla_due = record.sla.as_ref().and_then(|sla| sla.next_due());
-        if record.sla_timer != sla_due {
-            if let Some(at) = record.sla_timer {
+        let sla_due = record.sla().and_then(|sla| sla.next_due());
+        if record.sla_timer() != sla_due {
+            if let Some(at) = record.sla_timer() {
                 self.timers.remove(&(at, id, TimerKind::Sla));
             }
             if let Some(at) = sla_due {
                 self.timers.insert((at, id, TimerKind::Sla));
             }
-            record.sla_timer = sla_due;
+            record.set_sla_timer(sla_due);
         }
     }
 
@@ -994,10 +994,7 @@ impl EngineState {
             }
             EventPayload::TagAdded { conversation, tag } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
-                    let tags = &mut record.conversation.tags;
-                    if let Err(position) = tags.binary_search(tag) {
-                        tags.insert(position, tag.clone());
-                    }
+                    record.conversation.tags.insert(tag);
                 }
             }
             EventPayload::AgentAdded { agent } | EventPayload::AgentUpdated { agent } => {
@@ -1154,10 +1151,10 @@ impl EngineState {
         if let Some((at, kind)) = record.timer {
             self.timers.remove(&(at, id, kind));
         }
-        if let Some(at) = record.sla_timer {
+        if let Some(at) = record.sla_timer() {
             self.timers.remove(&(at, id, TimerKind::Sla));
         }
-        if let Some(at) = record.escalation_timer {
+        if let Some(at) = record.escalation_timer() {
             self.timers.remove(&(at, id, TimerKind::Escalation));
         }
         // Its external ids were indexed under the channel they came in or
