@@ -41,6 +41,7 @@ mod sales_ledger;
 mod sales_stage;
 mod sla_stage;
 mod state;
+mod table;
 
 pub use config::{
     AutoCrisis, ChannelSettings, Classifier, ClassifyContext, EngineConfig, GuardSetup,

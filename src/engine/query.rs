@@ -62,7 +62,7 @@ impl Engine {
             .state
             .conversations
             .iter()
-            .map(|(id, record)| (*id, &**record))
+            .map(|(id, record)| (*id, record))
             .collect();
         all.sort_unstable_by_key(|(id, _)| *id);
         all.into_iter().map(|(_, record)| record.to_conversation())

@@ -384,6 +384,20 @@ impl ConversationRecord {
     }
 }
 
+impl super::table::Keyed for ConversationRecord {
+    type Key = ConversationId;
+    fn key(&self) -> &ConversationId {
+        &self.conversation.id
+    }
+}
+
+impl super::table::Keyed for CustomerRecord {
+    type Key = CustomerId;
+    fn key(&self) -> &CustomerId {
+        &self.id
+    }
+}
+
 /// A customer as the hot state keeps them: the public [`Customer`] with its
 /// two lists inline while they hold one entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ use super::ids::{fnv1a, splitmix64, IdGenerator};
 pub(crate) use super::record::ConversationRecord;
 use super::record::{push_short, ConversationCore, CustomerRecord, StoredMessage};
 use super::routing_stage::{self, RouteWork};
+use super::table::KeyedTable;
 use crate::model::{
     Author, ChannelKind, ConversationId, CustomerId, Identity, Kind, MessageId, OutboundId,
     SmolStr, Status, Visibility,
@@ -61,14 +62,14 @@ pub struct EngineState {
     pub(crate) now: Option<DateTime<Utc>>,
     pub(crate) last_seq: u64,
     pub(crate) ids: IdGenerator,
-    /// The hot conversations. This and the other `FastMap`s are for lookups
-    /// only: nothing iterates them where order could change an outcome
-    /// (reads that list conversations sort them by id), and they serialise
-    /// sorted by key, so replay and snapshots stay exact.
-    #[serde(with = "sorted_pairs")]
-    pub(crate) conversations: FastMap<ConversationId, Box<ConversationRecord>>,
-    #[serde(with = "sorted_pairs")]
-    pub(crate) customers: FastMap<CustomerId, Box<CustomerRecord>>,
+    /// The hot conversations, found by the id in each record. This, the
+    /// customers and the `FastMap`s below are for lookups only: nothing
+    /// iterates them where order could change an outcome (reads that list
+    /// conversations sort them by id), and they serialise sorted by key, so
+    /// replay and snapshots stay exact.
+    pub(crate) conversations: KeyedTable<ConversationRecord>,
+    /// The hot customers, found by the id in each record.
+    pub(crate) customers: KeyedTable<CustomerRecord>,
     /// Hash of (network, handle) → customer; verified against the customer.
     #[serde(with = "sorted_pairs")]
     pub(crate) identity_index: FastMap<u64, CustomerId>,
@@ -173,8 +174,8 @@ impl EngineState {
             now: None,
             last_seq: 0,
             ids: IdGenerator::new(config.effective_seed()),
-            conversations: FastMap::default(),
-            customers: FastMap::default(),
+            conversations: KeyedTable::new(),
+            customers: KeyedTable::new(),
             identity_index: FastMap::default(),
             identity_collisions: BTreeMap::new(),
             external_index: FastMap::default(),
@@ -500,10 +501,8 @@ impl EngineState {
         match payload {
             EventPayload::CustomerCreated { customer, identity } => {
                 self.ids.observe(customer.as_uuid());
-                self.customers.insert(
-                    *customer,
-                    Box::new(CustomerRecord::new(*customer, identity.clone())),
-                );
+                self.customers
+                    .insert(Box::new(CustomerRecord::new(*customer, identity.clone())));
                 self.index_identity(identity, *customer);
             }
             EventPayload::IdentityLinked { customer, identity } => {
@@ -550,9 +549,8 @@ impl EngineState {
                 language,
             } => {
                 self.ids.observe(conversation.as_uuid());
-                self.conversations.insert(
-                    *conversation,
-                    Box::new(ConversationRecord::new(ConversationCore::opened(
+                self.conversations.insert(Box::new(ConversationRecord::new(
+                    ConversationCore::opened(
                         *conversation,
                         *customer,
                         channel.clone(),
@@ -560,8 +558,8 @@ impl EngineState {
                         *priority,
                         *language,
                         at,
-                    ))),
-                );
+                    ),
+                )));
                 if let Some(c) = self.customers.get_mut(customer) {
                     push_short(&mut c.conversations, *conversation);
                 }
@@ -631,7 +629,7 @@ impl EngineState {
                         c.status = Status::Open;
                     }
                     c.assignee = None;
-                    let record = &**record;
+                    let record = &*record;
                     match self.router.state(*conversation) {
                         Some(RouteState::Assigned { agent }) => {
                             // Back to its queue with its original arrival.
@@ -1338,7 +1336,7 @@ mod tests {
         desk.advance(Duration::minutes(5));
         let state = &desk.engine().state;
         assert_eq!(state.archived, 1);
-        assert!(state.conversations.is_empty());
+        assert!(state.conversations.len() == 0);
         assert!(
             state.external_index.is_empty(),
             "left indexed: {:?}",
