@@ -76,6 +76,73 @@ impl<'de> Deserialize<'de> for Tags {
     }
 }
 
+/// A conversation's intents, sorted and without repeats: most
+/// conversations carry one, which sits inline. Serialises as a plain
+/// sequence.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum Intents {
+    /// None yet.
+    #[default]
+    None,
+    /// One, inline.
+    One(Intent),
+    /// Two or more, at their exact length.
+    Many(Box<[Intent]>),
+}
+
+impl Intents {
+    /// Adds `intent` in order, unless it is there already.
+    pub(crate) fn insert(&mut self, intent: &Intent) {
+        let Err(position) = self.binary_search(intent) else {
+            return;
+        };
+        *self = match std::mem::take(self) {
+            Intents::None => Intents::One(intent.clone()),
+            held => {
+                let mut all = Vec::with_capacity(held.len() + 1);
+                all.extend_from_slice(&held);
+                all.insert(position, intent.clone());
+                Intents::Many(all.into_boxed_slice())
+            }
+        };
+    }
+
+    fn from_sorted(mut all: Vec<Intent>) -> Self {
+        match all.len() {
+            0 => Intents::None,
+            1 => Intents::One(all.remove(0)),
+            _ => Intents::Many(all.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Intents {
+    type Target = [Intent];
+
+    fn deref(&self) -> &[Intent] {
+        match self {
+            Intents::None => &[],
+            Intents::One(intent) => std::slice::from_ref(intent),
+            Intents::Many(all) => all,
+        }
+    }
+}
+
+impl Serialize for Intents {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Intents {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut all = Vec::<Intent>::deserialize(deserializer)?;
+        all.sort();
+        all.dedup();
+        Ok(Intents::from_sorted(all))
+    }
+}
+
 /// A conversation's own facts, as the hot state keeps them: the public
 /// [`Conversation`] without its message ids.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,7 +157,7 @@ pub(crate) struct ConversationCore {
     pub(crate) assignee: Option<AgentId>,
     pub(crate) team: Option<TeamId>,
     pub(crate) tags: Tags,
-    pub(crate) intents: InlineList<Intent>,
+    pub(crate) intents: Intents,
     pub(crate) sentiment: f32,
     pub(crate) reach: u64,
     pub(crate) suggest_private: bool,
@@ -125,7 +192,7 @@ impl ConversationCore {
             assignee: None,
             team: None,
             tags: Tags::default(),
-            intents: InlineList::new(),
+            intents: Intents::default(),
             sentiment: 0.0,
             reach: 0,
             suggest_private: false,
@@ -404,7 +471,7 @@ impl super::table::Keyed for CustomerRecord {
 pub(crate) struct CustomerRecord {
     pub(crate) id: CustomerId,
     pub(crate) identities: InlineList<Identity>,
-    pub(crate) name: Option<String>,
+    pub(crate) name: Option<Box<str>>,
     pub(crate) language: Option<Language>,
     pub(crate) tier: Tier,
     pub(crate) conversations: InlineList<ConversationId>,
@@ -428,7 +495,7 @@ impl CustomerRecord {
         Customer {
             id: self.id,
             identities: self.identities.to_vec(),
-            name: self.name.clone(),
+            name: self.name.as_deref().map(String::from),
             language: self.language,
             tier: self.tier,
             conversations: self.conversations.to_vec(),
@@ -458,8 +525,9 @@ mod tests {
             Some(Language::ENGLISH),
             at(0),
         ));
-        push_short(&mut record.conversation.intents, Intent::baggage());
-        push_short(&mut record.conversation.intents, Intent::refund());
+        record.conversation.intents.insert(&Intent::refund());
+        record.conversation.intents.insert(&Intent::baggage());
+        record.conversation.intents.insert(&Intent::refund());
         for (n, author) in [
             Author::Customer {
                 identity: Identity::new(ChannelKind::X, "@anna"),
@@ -592,6 +660,36 @@ mod tests {
             serde_json::from_value(serde_json::to_value(&cleared).expect("serialises"))
                 .expect("loads");
         assert_eq!(back, cleared);
+    }
+
+    #[test]
+    fn intents_stay_sorted_without_repeats_and_keep_one_inline() {
+        assert_eq!(std::mem::size_of::<Intents>(), 24, "one intent, no box");
+        let mut intents = Intents::default();
+        intents.insert(&Intent::refund());
+        assert!(matches!(intents, Intents::One(_)));
+        intents.insert(&Intent::refund());
+        assert!(matches!(intents, Intents::One(_)));
+        intents.insert(&Intent::baggage());
+        intents.insert(&Intent::new("zz-custom"));
+        intents.insert(&Intent::baggage());
+        assert_eq!(
+            &*intents,
+            [
+                Intent::baggage(),
+                Intent::refund(),
+                Intent::new("zz-custom")
+            ]
+        );
+        let json = serde_json::to_value(&intents).expect("serialises");
+        assert_eq!(
+            serde_json::from_value::<Intents>(json).expect("loads"),
+            intents
+        );
+        let one: Intents = serde_json::from_value(serde_json::json!(["refund"])).expect("loads");
+        assert!(matches!(one, Intents::One(_)));
+        let none: Intents = serde_json::from_value(serde_json::json!([])).expect("loads");
+        assert_eq!(none, Intents::None);
     }
 
     #[test]

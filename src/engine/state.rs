@@ -587,13 +587,7 @@ impl EngineState {
                         c.suggest_private = true;
                     }
                     for intent in &classification.intents {
-                        if let Err(position) = c.intents.binary_search(intent) {
-                            if c.intents.len() == c.intents.capacity() {
-                                // Most conversations carry one or two intents.
-                                c.intents.reserve_exact(1);
-                            }
-                            c.intents.insert(position, intent.clone());
-                        }
+                        c.intents.insert(intent);
                     }
                     push_compact(
                         &mut record.messages,
@@ -1050,7 +1044,7 @@ impl EngineState {
                 if let Some(c) = self.customers.get_mut(customer) {
                     c.tier = profile.tier;
                     if profile.name.is_some() {
-                        c.name.clone_from(&profile.name);
+                        c.name = profile.name.as_deref().map(Box::from);
                     }
                     if profile.preferred_language.is_some() {
                         c.language = profile.preferred_language;
