@@ -35,6 +35,16 @@ pub(crate) fn push_short<T>(list: &mut InlineList<T>, item: T) {
     list.push(item);
 }
 
+/// `items` with `item` at `position`, at exact length: the sorted sets
+/// below change rarely, so they are rebuilt rather than kept with room.
+fn inserted<T: Clone>(items: &[T], position: usize, item: T) -> Box<[T]> {
+    let mut all = Vec::with_capacity(items.len() + 1);
+    all.extend_from_slice(&items[..position]);
+    all.push(item);
+    all.extend_from_slice(&items[position..]);
+    all.into_boxed_slice()
+}
+
 /// A conversation's tags, sorted and without repeats: most conversations
 /// have none, so an empty set is one null pointer. Serialises as a plain
 /// sequence.
@@ -42,15 +52,10 @@ pub(crate) fn push_short<T>(list: &mut InlineList<T>, item: T) {
 pub(crate) struct Tags(Option<Box<[String]>>);
 
 impl Tags {
-    /// Adds `tag` in order, unless it is there already (tags are added
-    /// rarely, so the list is rebuilt at its exact length).
+    /// Adds `tag` in order, unless it is there already.
     pub(crate) fn insert(&mut self, tag: &str) {
         if let Err(position) = self.binary_search_by(|t| t.as_str().cmp(tag)) {
-            let mut tags = Vec::with_capacity(self.len() + 1);
-            tags.extend_from_slice(&self[..position]);
-            tags.push(tag.to_owned());
-            tags.extend_from_slice(&self[position..]);
-            self.0 = Some(tags.into_boxed_slice());
+            self.0 = Some(inserted(self, position, tag.to_owned()));
         }
     }
 }
@@ -98,12 +103,7 @@ impl Intents {
         };
         *self = match std::mem::take(self) {
             Intents::None => Intents::One(intent.clone()),
-            held => {
-                let mut all = Vec::with_capacity(held.len() + 1);
-                all.extend_from_slice(&held);
-                all.insert(position, intent.clone());
-                Intents::Many(all.into_boxed_slice())
-            }
+            held => Intents::Many(inserted(&held, position, intent.clone())),
         };
     }
 

@@ -61,10 +61,16 @@ impl<R: Keyed> KeyedTable<R> {
     pub(crate) fn insert(&mut self, record: Box<R>) -> Option<Box<R>> {
         let key = *record.key();
         let hash = hash_of(&key);
-        match self.table.find_mut(hash, |r| *r.key() == key) {
-            Some(slot) => Some(std::mem::replace(slot, record)),
-            None => {
-                self.table.insert_unique(hash, record, |r| hash_of(r.key()));
+        // One probe: the entry is the slot found, or the place to fill.
+        match self
+            .table
+            .entry(hash, |r| *r.key() == key, |r| hash_of(r.key()))
+        {
+            hashbrown::hash_table::Entry::Occupied(mut slot) => {
+                Some(std::mem::replace(slot.get_mut(), record))
+            }
+            hashbrown::hash_table::Entry::Vacant(place) => {
+                place.insert(record);
                 None
             }
         }
