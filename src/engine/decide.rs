@@ -874,7 +874,7 @@ fn reply_requested(
         automated: false,
         outbound: Box::new(OutboundMessage {
             id: outbound,
-            channel: current.channel.clone(),
+            channel: current.channel.to_channel_ref(),
             recipient,
             visibility: reply.visibility,
             text: reply.text,

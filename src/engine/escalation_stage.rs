@@ -271,7 +271,7 @@ fn acknowledgement(
         automated: true,
         outbound: Box::new(OutboundMessage {
             id: outbound,
-            channel: c.channel.clone(),
+            channel: c.channel.to_channel_ref(),
             recipient,
             visibility,
             text: text.into(),

@@ -39,6 +39,7 @@ mod record;
 mod routing_stage;
 mod sales_ledger;
 mod sales_stage;
+mod shared_channel;
 mod sla_stage;
 mod state;
 mod table;
@@ -137,6 +138,7 @@ impl Engine {
             last_input: None,
             follow: Vec::new(),
         };
+        engine.state.share_channels();
         engine.apply_all(tail)?;
         Ok(engine)
     }

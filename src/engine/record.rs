@@ -10,13 +10,13 @@
 //! JSON in a snapshot is the public shape without those two repeated
 //! fields, so a snapshot written before this layout still loads.
 
+use super::shared_channel::SharedChannel;
 use super::sla_stage::SlaState;
 use super::state::TimerKind;
 use crate::escalation::EscalationMemory;
 use crate::model::{
-    AgentId, Author, ChannelRef, Conversation, ConversationId, Customer, CustomerId, Identity,
-    Intent, Kind, Language, Message, MessageId, OutboundId, Priority, SmolStr, Status, TeamId,
-    Tier, Visibility,
+    AgentId, Author, Conversation, ConversationId, Customer, CustomerId, Identity, Intent, Kind,
+    Language, Message, MessageId, OutboundId, Priority, SmolStr, Status, TeamId, Tier, Visibility,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -149,7 +149,7 @@ impl<'de> Deserialize<'de> for Intents {
 pub(crate) struct ConversationCore {
     pub(crate) id: ConversationId,
     pub(crate) customer: CustomerId,
-    pub(crate) channel: ChannelRef,
+    pub(crate) channel: SharedChannel,
     pub(crate) kind: Kind,
     pub(crate) status: Status,
     pub(crate) priority: Priority,
@@ -175,7 +175,7 @@ impl ConversationCore {
     pub(crate) fn opened(
         id: ConversationId,
         customer: CustomerId,
-        channel: ChannelRef,
+        channel: SharedChannel,
         kind: Kind,
         priority: Priority,
         language: Option<Language>,
@@ -394,7 +394,7 @@ impl ConversationRecord {
         Conversation {
             id: c.id,
             customer: c.customer,
-            channel: c.channel.clone(),
+            channel: c.channel.to_channel_ref(),
             kind: c.kind,
             status: c.status,
             priority: c.priority,
@@ -506,7 +506,8 @@ impl CustomerRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ChannelKind;
+    use crate::engine::shared_channel::ChannelRefs;
+    use crate::model::{ChannelKind, ChannelRef};
 
     fn at(minute: u32) -> DateTime<Utc> {
         format!("2026-11-23T10:{minute:02}:00Z")
@@ -519,7 +520,7 @@ mod tests {
         let mut record = ConversationRecord::new(ConversationCore::opened(
             id,
             CustomerId::from_uuid(uuid::Uuid::from_u128(8)),
-            ChannelRef::new(ChannelKind::X, "@KLM"),
+            ChannelRefs::default().share(&ChannelRef::new(ChannelKind::X, "@KLM")),
             Kind::Query,
             Priority::Normal,
             Some(Language::ENGLISH),

@@ -623,7 +623,7 @@ fn survey_for(
         promise_kept,
         outbound: Box::new(OutboundMessage {
             id: outbound,
-            channel: c.channel.clone(),
+            channel: c.channel.to_channel_ref(),
             recipient,
             visibility: Visibility::Private,
             text: rendered.text.into(),

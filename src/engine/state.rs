@@ -6,6 +6,7 @@ use super::ids::{fnv1a, splitmix64, IdGenerator};
 pub(crate) use super::record::ConversationRecord;
 use super::record::{push_short, ConversationCore, CustomerRecord, StoredMessage};
 use super::routing_stage::{self, RouteWork};
+use super::shared_channel::ChannelRefs;
 use super::table::KeyedTable;
 use crate::model::{
     Author, ChannelKind, ConversationId, CustomerId, Identity, Kind, MessageId, OutboundId,
@@ -70,6 +71,10 @@ pub struct EngineState {
     pub(crate) conversations: KeyedTable<ConversationRecord>,
     /// The hot customers, found by the id in each record.
     pub(crate) customers: KeyedTable<CustomerRecord>,
+    /// The one copy of each channel reference the hot conversations share
+    /// (derived from them, so not part of a snapshot).
+    #[serde(skip)]
+    pub(crate) channel_refs: ChannelRefs,
     /// Hash of (network, handle) → customer; verified against the customer.
     #[serde(with = "sorted_pairs")]
     pub(crate) identity_index: FastMap<u64, CustomerId>,
@@ -169,6 +174,14 @@ fn push_compact<T>(vec: &mut Vec<T>, item: T) {
 }
 
 impl EngineState {
+    /// Points every conversation read from a snapshot at the shared copy of
+    /// its channel reference (each came with a copy of its own).
+    pub(crate) fn share_channels(&mut self) {
+        for record in self.conversations.values_mut() {
+            self.channel_refs.adopt(&mut record.conversation.channel);
+        }
+    }
+
     pub(crate) fn new(config: &EngineConfig) -> Self {
         EngineState {
             now: None,
@@ -176,6 +189,7 @@ impl EngineState {
             ids: IdGenerator::new(config.effective_seed()),
             conversations: KeyedTable::new(),
             customers: KeyedTable::new(),
+            channel_refs: ChannelRefs::default(),
             identity_index: FastMap::default(),
             identity_collisions: BTreeMap::new(),
             external_index: FastMap::default(),
@@ -549,11 +563,12 @@ impl EngineState {
                 language,
             } => {
                 self.ids.observe(conversation.as_uuid());
+                let channel = self.channel_refs.share(channel);
                 self.conversations.insert(Box::new(ConversationRecord::new(
                     ConversationCore::opened(
                         *conversation,
                         *customer,
-                        channel.clone(),
+                        channel,
                         *kind,
                         *priority,
                         *language,
@@ -1140,6 +1155,7 @@ impl EngineState {
             return;
         };
         self.archived += 1;
+        self.channel_refs.release(&record.conversation.channel);
         if let Some((at, kind)) = record.timer {
             self.timers.remove(&(at, id, kind));
         }

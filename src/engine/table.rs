@@ -99,6 +99,11 @@ impl<R: Keyed> KeyedTable<R> {
         self.table.iter().map(|r| &**r)
     }
 
+    /// Every record, changeable in place (its key must stay as it is).
+    pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut R> {
+        self.table.iter_mut().map(|r| &mut **r)
+    }
+
     /// The records in key order.
     fn by_key(&self) -> Vec<&R> {
         let mut records: Vec<&R> = self.table.iter().map(|r| &**r).collect();
