@@ -81,12 +81,14 @@ impl ChannelRefs {
     /// Called as a conversation holding `channel` leaves the hot state:
     /// forgets the shared copy when no other conversation holds it.
     pub(crate) fn release(&mut self, channel: &SharedChannel) {
-        // One count is the set's own, one the leaving conversation's. A
-        // copy of its own (from a snapshot, not yet adopted) leaves the
-        // shared one alone.
+        // One count is the set's own, one the leaving conversation's; while
+        // others hold it, the set is not looked at. A copy of its own (from
+        // a snapshot, not yet adopted) leaves the shared one alone.
+        if Arc::strong_count(&channel.0) > 2 {
+            return;
+        }
         let shared = self.0.get(&*channel.0);
-        if Arc::strong_count(&channel.0) <= 2 && shared.is_some_and(|s| Arc::ptr_eq(s, &channel.0))
-        {
+        if shared.is_some_and(|s| Arc::ptr_eq(s, &channel.0)) {
             self.0.remove(&*channel.0);
         }
     }
