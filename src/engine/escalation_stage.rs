@@ -22,6 +22,7 @@ use crate::escalation::{
 use crate::model::{Author, MessageId, OutboundId, OutboundMessage, Tier, Visibility};
 use crate::sla::{ClockStatus, SlaTarget};
 use chrono::{DateTime, Utc};
+use smallvec::SmallVec;
 
 fn target(target: SlaTarget) -> EscalationTarget {
     match target {
@@ -32,59 +33,14 @@ fn target(target: SlaTarget) -> EscalationTarget {
     }
 }
 
-/// A short list on the stack that moves to the heap past `N` items: the
-/// facts built for every evaluation are nearly always a handful, and
-/// evaluation runs for every event that touches a conversation.
-struct Few<T, const N: usize> {
-    inline: [T; N],
-    len: usize,
-    spill: Vec<T>,
-}
-
-impl<T: Copy, const N: usize> Few<T, N> {
-    fn new(filler: T) -> Self {
-        Self {
-            inline: [filler; N],
-            len: 0,
-            spill: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, item: T) {
-        if self.spill.is_empty() && self.len < N {
-            self.inline[self.len] = item;
-            self.len += 1;
-        } else {
-            if self.spill.is_empty() {
-                self.spill.extend_from_slice(&self.inline[..self.len]);
-            }
-            self.spill.push(item);
-        }
-    }
-
-    fn as_slice(&self) -> &[T] {
-        if self.spill.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.spill
-        }
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [T] {
-        if self.spill.is_empty() {
-            &mut self.inline[..self.len]
-        } else {
-            &mut self.spill
-        }
-    }
-}
+/// The facts built for every evaluation are nearly always a handful, and
+/// evaluation runs for every event that touches a conversation: they are
+/// kept on the stack up to `N` (nothing is written until pushed) and move
+/// to the heap past that.
+type Few<T, const N: usize> = SmallVec<[T; N]>;
 
 fn sla_facts(record: &ConversationRecord) -> Few<SlaFact, 4> {
-    let mut facts = Few::new(SlaFact {
-        target: EscalationTarget::FirstResponse,
-        stage: SlaStage::Running,
-        since: DateTime::<Utc>::MIN_UTC,
-    });
+    let mut facts = Few::new();
     let Some(sla) = record.sla() else {
         return facts;
     };
@@ -110,7 +66,7 @@ fn sla_facts(record: &ConversationRecord) -> Few<SlaFact, 4> {
 /// Customer messages since the last agent reply (automatic replies and notes
 /// do not count as answers), oldest first.
 fn unanswered_at(record: &ConversationRecord) -> Few<DateTime<Utc>, 8> {
-    let mut times = Few::new(DateTime::<Utc>::MIN_UTC);
+    let mut times = Few::new();
     for message in record
         .messages
         .iter()
@@ -120,7 +76,7 @@ fn unanswered_at(record: &ConversationRecord) -> Few<DateTime<Utc>, 8> {
     {
         times.push(message.at);
     }
-    times.as_mut_slice().reverse();
+    times.reverse();
     times
 }
 
@@ -292,26 +248,5 @@ pub(super) fn apply(record: &mut ConversationRecord, at: DateTime<Utc>, payload:
             record.escalation_or_default().observe(rule, false);
         }
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Few;
-
-    #[test]
-    fn few_keeps_order_on_the_stack_and_after_moving_to_the_heap() {
-        let mut few: Few<u32, 4> = Few::new(0);
-        assert!(few.as_slice().is_empty());
-        for n in 1..=3 {
-            few.push(n);
-        }
-        assert_eq!(few.as_slice(), &[1, 2, 3]);
-        for n in 4..=10 {
-            few.push(n);
-        }
-        assert_eq!(few.as_slice(), &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        few.as_mut_slice().reverse();
-        assert_eq!(few.as_slice(), &[10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
     }
 }

@@ -19,6 +19,7 @@ use crate::routing::fast::MixHasher;
 use crate::routing::FastMap;
 use crate::stats::{EtaEstimator, EtaInput, ResponseTimeHistogram};
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use smol_str::format_smolstr;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
 use std::hash::BuildHasherDefault;
@@ -700,8 +701,8 @@ impl Simulation {
             };
             let mut message = InboundMessage::new(
                 self.channels[arrival.channel].clone(),
-                format!("m{external}"),
-                Identity::new(kind, format!("c{customer}")),
+                format_smolstr!("m{external}"),
+                Identity::new(kind, format_smolstr!("c{customer}")),
                 visibility,
                 arrival.text,
                 self.at(now),
@@ -750,8 +751,8 @@ impl Simulation {
                 .unwrap_or(0);
             let message = InboundMessage::new(
                 self.channels[channel].clone(),
-                format!("m{external}"),
-                Identity::new(ChannelKind::Webchat, format!("c{customer}")),
+                format_smolstr!("m{external}"),
+                Identity::new(ChannelKind::Webchat, format_smolstr!("c{customer}")),
                 Visibility::Private,
                 "I have a question about my booking",
                 self.at(now),
@@ -854,8 +855,8 @@ impl Simulation {
         let kind = CHANNELS[channel];
         let message = InboundMessage::new(
             self.channels[channel].clone(),
-            format!("m{}", self.next_external),
-            Identity::new(kind, format!("c{customer}")),
+            format_smolstr!("m{}", self.next_external),
+            Identity::new(kind, format_smolstr!("c{customer}")),
             if public {
                 Visibility::Public
             } else {
@@ -864,7 +865,7 @@ impl Simulation {
             text,
             self.at(now),
         )
-        .in_reply_to(format!("m{first}"));
+        .in_reply_to(format_smolstr!("m{first}"));
         let classification = self
             .triage
             .is_none()

@@ -6,6 +6,7 @@
 //! `{flight}` is replaced by a flight number such as `KL1234`.
 
 use crate::model::Language;
+use std::fmt::Write as _;
 
 /// The templates of one language.
 pub(crate) struct LanguageTexts {
@@ -257,15 +258,23 @@ pub(crate) const TEXTS: [LanguageTexts; 14] = [
     },
 ];
 
+/// Where a template takes the flight number.
+const FLIGHT_SLOT: &str = "{flight}";
+
 /// A template with `{flight}` replaced by `KL` and a four-digit number.
 pub(crate) fn fill(template: &str, flight: u32) -> String {
-    match template.find("{flight}") {
+    // A byte search for the brace, not a substring search: this runs for
+    // every generated message.
+    let slot = template
+        .match_indices('{')
+        .map(|(at, _)| at)
+        .find(|&at| template[at..].starts_with(FLIGHT_SLOT));
+    match slot {
         Some(at) => {
             let mut text = String::with_capacity(template.len() + 4);
             text.push_str(&template[..at]);
-            text.push_str("KL");
-            text.push_str(&format!("{:04}", flight % 10_000));
-            text.push_str(&template[at + "{flight}".len()..]);
+            let _ = write!(text, "KL{:04}", flight % 10_000);
+            text.push_str(&template[at + FLIGHT_SLOT.len()..]);
             text
         }
         None => template.to_owned(),

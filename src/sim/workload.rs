@@ -150,8 +150,20 @@ pub(crate) struct ReferenceWorkload {
     query_share: f64,
     crisis: Option<Crisis>,
     start: DateTime<Utc>,
+    /// Milliseconds from the Monday 00:00 UTC before `start` to `start`.
+    start_in_week_ms: i64,
     /// Language index of each `TEXTS` entry, by `LANGUAGES` index.
     texts: [usize; 14],
+}
+
+const HOUR_MS: i64 = 3_600_000;
+const WEEK_MS: i64 = 168 * HOUR_MS;
+
+/// Milliseconds from the Monday 00:00 UTC at or before `at` to `at`.
+fn ms_into_week(at: DateTime<Utc>) -> i64 {
+    let day = i64::from(at.weekday().num_days_from_monday());
+    let seconds = i64::from(at.num_seconds_from_midnight());
+    (day * 86_400 + seconds) * 1_000 + i64::from(at.timestamp_subsec_millis())
 }
 
 impl ReferenceWorkload {
@@ -189,6 +201,7 @@ impl ReferenceWorkload {
             },
             crisis: desk.crisis,
             start,
+            start_in_week_ms: ms_into_week(start),
             texts,
         }
     }
@@ -200,8 +213,10 @@ impl ReferenceWorkload {
     }
 
     fn hour_of_week(&self, ms: i64) -> usize {
-        let at = self.start + chrono::Duration::milliseconds(ms);
-        (at.weekday().num_days_from_monday() * 24 + at.hour()) as usize
+        // UTC has no shifts, so this is plain arithmetic on the offset into
+        // the week (it runs for every candidate arrival).
+        let into_week = (self.start_in_week_ms + ms).rem_euclid(WEEK_MS);
+        (into_week / HOUR_MS) as usize
     }
 
     /// The crisis multiplier at `ms` (1 outside a crisis).
@@ -321,5 +336,19 @@ mod tests {
         let workload = ReferenceWorkload::new(&desk, start);
         let week: f64 = workload.totals.iter().sum();
         assert!((week - 67_000.0).abs() < 1.0, "{week}");
+    }
+
+    #[test]
+    fn hour_of_week_matches_the_calendar_from_any_start() {
+        let desk = ReferenceDesk::default();
+        for start in ["2026-11-23T00:00:00Z", "2026-11-26T17:42:13.250Z"] {
+            let start: DateTime<Utc> = start.parse().unwrap();
+            let workload = ReferenceWorkload::new(&desk, start);
+            for ms in (-3 * HOUR_MS..3 * WEEK_MS).step_by(997_001) {
+                let at = start + chrono::Duration::milliseconds(ms);
+                let expected = at.weekday().num_days_from_monday() * 24 + at.hour();
+                assert_eq!(workload.hour_of_week(ms), expected as usize, "{at}");
+            }
+        }
     }
 }
