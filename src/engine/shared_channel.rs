@@ -42,7 +42,8 @@ impl Serialize for SharedChannel {
 
 impl<'de> Deserialize<'de> for SharedChannel {
     /// A record read from a snapshot gets a copy of its own until
-    /// [`ChannelRefs::share_all`] swaps in the shared one.
+    /// `EngineState::share_channels` points it at the shared one
+    /// ([`ChannelRefs::adopt`]).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         ChannelRef::deserialize(deserializer).map(|channel| SharedChannel(Arc::new(channel)))
     }

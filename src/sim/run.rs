@@ -6,7 +6,7 @@ use super::roster;
 use super::summary::{
     EtaAccuracy, HourRow, RowAcc, SimReport, TriageAgreement, WaitFigures, LANGUAGE_ORDER,
 };
-use super::workload::{self, ReferenceWorkload, CHANNELS, LANGUAGES};
+use super::workload::{self, ReferenceWorkload, CHANNELS, HOUR, LANGUAGES};
 use super::{PlainQueue, ReferenceDesk, SimConfig, SimError, Workload};
 use crate::engine::{
     DeliveryOutcome, Engine, EngineConfig, Event, EventPayload, Input, Reply, StatusChange,
@@ -18,13 +18,12 @@ use crate::model::{
 use crate::routing::fast::MixHasher;
 use crate::routing::FastMap;
 use crate::stats::{EtaEstimator, EtaInput, ResponseTimeHistogram};
-use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use smol_str::format_smolstr;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
 use std::hash::BuildHasherDefault;
 
-const HOUR: i64 = 3_600_000;
 const ETA_REFRESH: i64 = 5 * 60_000;
 const BINS: usize = 49;
 
@@ -454,7 +453,7 @@ impl Simulation {
             Mode::Plain(plain) => (self.arrivals < plain.arrivals).then(|| {
                 let gap = self
                     .rng_arrivals
-                    .exponential(3_600_000.0 / plain.arrivals_per_hour);
+                    .exponential(HOUR as f64 / plain.arrivals_per_hour);
                 from + gap.round() as i64
             }),
         };
@@ -820,7 +819,7 @@ impl Simulation {
         self.hour(hour).inbound += 1;
         if query && matches!(self.mode, Mode::Reference { .. }) {
             let at = self.at(now);
-            let how = (at.weekday().num_days_from_monday() * 24 + at.hour()) as usize;
+            let how = crate::staffing::hour_of_week(&at) as usize;
             let slot = LANGUAGE_ORDER
                 .iter()
                 .position(|l| *l == LANGUAGES[language].language)

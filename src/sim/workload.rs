@@ -156,8 +156,9 @@ pub(crate) struct ReferenceWorkload {
     texts: [usize; 14],
 }
 
-const HOUR_MS: i64 = 3_600_000;
-const WEEK_MS: i64 = 168 * HOUR_MS;
+/// An hour and a week of simulated time, in milliseconds.
+pub(super) const HOUR: i64 = 3_600_000;
+const WEEK: i64 = 168 * HOUR;
 
 /// Milliseconds from the Monday 00:00 UTC at or before `at` to `at`.
 fn ms_into_week(at: DateTime<Utc>) -> i64 {
@@ -215,8 +216,8 @@ impl ReferenceWorkload {
     fn hour_of_week(&self, ms: i64) -> usize {
         // UTC has no shifts, so this is plain arithmetic on the offset into
         // the week (it runs for every candidate arrival).
-        let into_week = (self.start_in_week_ms + ms).rem_euclid(WEEK_MS);
-        (into_week / HOUR_MS) as usize
+        let into_week = (self.start_in_week_ms + ms).rem_euclid(WEEK);
+        (into_week / HOUR) as usize
     }
 
     /// The crisis multiplier at `ms` (1 outside a crisis).
@@ -240,14 +241,14 @@ impl ReferenceWorkload {
     pub(crate) fn next_arrival(&self, rng: &mut SimRng, mut ms: i64, end: i64) -> Option<i64> {
         let max_surge = self.crisis.map_or(1.0, |c| c.surge.max(1.0));
         while ms < end {
-            let hour_end = (ms.div_euclid(3_600_000) + 1) * 3_600_000;
+            let hour_end = (ms.div_euclid(HOUR) + 1) * HOUR;
             let base = self.totals[self.hour_of_week(ms)];
             let bound = base * max_surge;
             if bound <= 0.0 {
                 ms = hour_end;
                 continue;
             }
-            let step = rng.exponential(3_600_000.0 / bound);
+            let step = rng.exponential(HOUR as f64 / bound);
             let candidate = ms + step.ceil() as i64;
             if candidate >= hour_end {
                 ms = hour_end;
@@ -344,10 +345,10 @@ mod tests {
         for start in ["2026-11-23T00:00:00Z", "2026-11-26T17:42:13.250Z"] {
             let start: DateTime<Utc> = start.parse().unwrap();
             let workload = ReferenceWorkload::new(&desk, start);
-            for ms in (-3 * HOUR_MS..3 * WEEK_MS).step_by(997_001) {
+            for ms in (-3 * HOUR..3 * WEEK).step_by(997_001) {
                 let at = start + chrono::Duration::milliseconds(ms);
-                let expected = at.weekday().num_days_from_monday() * 24 + at.hour();
-                assert_eq!(workload.hour_of_week(ms), expected as usize, "{at}");
+                let expected = crate::staffing::hour_of_week(&at) as usize;
+                assert_eq!(workload.hour_of_week(ms), expected, "{at}");
             }
         }
     }
