@@ -120,7 +120,7 @@ pub(super) fn evaluate(
         intents: &c.intents,
         reach: c.reach,
         last_customer_text: last_text,
-        customer_name: customer.and_then(|c| c.name.as_deref()),
+        customer_name: customer.and_then(|c| c.name()),
         unanswered_at: unanswered.as_slice(),
         unanswered: c.unanswered,
         queued_since: state.queued_since(c.id),

@@ -26,6 +26,7 @@
 //! that is not closed (on any linked identity), else it starts one; see
 //! [`ThreadingPolicy`].
 
+mod compact_time;
 mod config;
 mod decide;
 mod erasure;

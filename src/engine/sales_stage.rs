@@ -536,7 +536,7 @@ fn open_opportunity(
         customer: c.customer,
         channel: c.channel.kind,
         language: c.language,
-        conversation_opened_at: c.opened_at,
+        conversation_opened_at: c.opened_at.get(),
         details,
         required_skill: settings.skill.clone(),
     }
@@ -567,9 +567,9 @@ fn survey_for(
         return skip(SurveySkipReason::NoPrivateMessages);
     }
     if let Some(window) = settings.message_windows_secs.get(&c.channel.kind) {
-        if now - c.last_customer_message_at > secs(*window) {
+        if now - c.last_customer_message_at.get() > secs(*window) {
             return skip(SurveySkipReason::WindowClosed {
-                last_customer_message_at: c.last_customer_message_at,
+                last_customer_message_at: c.last_customer_message_at.get(),
                 window_secs: *window,
             });
         }
@@ -582,7 +582,7 @@ fn survey_for(
     let vars = TemplateVars::new()
         .with(
             TemplateVars::CUSTOMER_NAME,
-            customer.and_then(|c| c.name.clone()).unwrap_or_default(),
+            customer.and_then(|c| c.name()).unwrap_or_default(),
         )
         .with("language", language.as_str());
     let Ok(rendered) = settings
@@ -619,7 +619,7 @@ fn survey_for(
         }),
         first_response_secs: c
             .first_response_at
-            .map(|at| u64::try_from((at - c.opened_at).num_seconds()).unwrap_or(0)),
+            .map(|at| u64::try_from((at.get() - c.opened_at.get()).num_seconds()).unwrap_or(0)),
         promise_kept,
         outbound: Box::new(OutboundMessage {
             id: outbound,

@@ -430,16 +430,16 @@ impl EngineState {
     ) -> Option<(DateTime<Utc>, TimerKind)> {
         match conversation.status {
             Status::Open if conversation.kind == Kind::Mention => Some((
-                conversation.last_customer_message_at + config.mention_listen_window,
+                conversation.last_customer_message_at.get() + config.mention_listen_window,
                 TimerKind::MentionListening,
             )),
             Status::Snoozed { until } => Some((until, TimerKind::Snooze)),
             Status::Resolved => conversation
                 .resolved_at
-                .map(|at| (at + config.reopen_window, TimerKind::ReopenWindow)),
+                .map(|at| (at.get() + config.reopen_window, TimerKind::ReopenWindow)),
             Status::Closed { .. } => conversation
                 .closed_at
-                .map(|at| (at + config.retention, TimerKind::Retention)),
+                .map(|at| (at.get() + config.retention, TimerKind::Retention)),
             _ => None,
         }
     }
@@ -547,7 +547,9 @@ impl EngineState {
                         keeper.conversations.dedup();
                         keeper.language = keeper.language.or(gone.language);
                         keeper.tier = keeper.tier.max(gone.tier);
-                        keeper.name = keeper.name.take().or_else(|| gone.name.clone());
+                        if keeper.name().is_none() {
+                            keeper.set_name(gone.name());
+                        }
                     }
                     for identity in &gone.identities {
                         self.index_identity(identity, *survivor);
@@ -591,7 +593,7 @@ impl EngineState {
                 let channel = u16::try_from(channel).unwrap_or(u16::MAX);
                 let customer = if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
-                    c.last_customer_message_at = at;
+                    c.last_customer_message_at = at.into();
                     c.unanswered += 1;
                     c.sentiment = classification.sentiment;
                     c.reach = c.reach.max(inbound.author_reach.unwrap_or(0));
@@ -853,8 +855,8 @@ impl EngineState {
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     let c = &mut record.conversation;
                     if !automated {
-                        c.first_response_at.get_or_insert(at);
-                        c.last_agent_reply_at = Some(at);
+                        c.first_response_at.get_or_insert(at.into());
+                        c.last_agent_reply_at = Some(at.into());
                         c.unanswered = 0;
                     }
                     push_compact(
@@ -963,8 +965,8 @@ impl EngineState {
                     let c = &mut record.conversation;
                     c.status = *to;
                     match to {
-                        Status::Resolved => c.resolved_at = Some(at),
-                        Status::Closed { .. } => c.closed_at = Some(at),
+                        Status::Resolved => c.resolved_at = Some(at.into()),
+                        Status::Closed { .. } => c.closed_at = Some(at.into()),
                         Status::Open => c.assignee = None,
                         Status::Pending | Status::Snoozed { .. } | Status::Assigned => {}
                     }
@@ -1059,7 +1061,7 @@ impl EngineState {
                 if let Some(c) = self.customers.get_mut(customer) {
                     c.tier = profile.tier;
                     if profile.name.is_some() {
-                        c.name = profile.name.as_deref().map(Box::from);
+                        c.set_name(profile.name.as_deref());
                     }
                     if profile.preferred_language.is_some() {
                         c.language = profile.preferred_language;
@@ -1123,7 +1125,7 @@ impl EngineState {
             return;
         };
         let identities = std::mem::take(&mut c.identities);
-        c.name = None;
+        c.set_name(None);
         c.identities = identities
             .iter()
             .map(|identity| Identity::new(identity.network, erased))

@@ -98,6 +98,10 @@ impl fmt::Display for Status {
 }
 
 /// The thread of messages with one customer about one matter.
+///
+/// As read from the engine, its times (`opened_at` to `closed_at`) are whole
+/// microseconds: the engine's hot state keeps them to the microsecond, and
+/// the events it records keep the exact times it was given.
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {

@@ -804,3 +804,39 @@ fn the_engine_runs_triage_on_unclassified_messages_and_records_its_verdict() {
     assert_eq!(conversation.language, Some(Language::DUTCH));
     desk.check_replay().unwrap();
 }
+
+#[test]
+fn conversation_times_read_to_the_microsecond_while_events_keep_the_exact_time() {
+    let start = at("2026-11-23T08:00:00Z") + Duration::nanoseconds(123_456_789);
+    let mut desk = TestDesk::new(config, start);
+    let events = desk
+        .handle(inbound(
+            tweet("1", "@anna", "Where is my bag?", start),
+            Some(Language::ENGLISH),
+        ))
+        .unwrap();
+    assert!(
+        events.iter().all(|e| e.at == start),
+        "events keep nanoseconds"
+    );
+    let id = opened(&events);
+    let view = desk.engine().conversation(id).unwrap();
+    let cut = at("2026-11-23T08:00:00.123456Z");
+    assert_eq!(view.conversation.opened_at, cut);
+    assert_eq!(view.conversation.last_customer_message_at, cut);
+    assert_eq!(view.messages[0].at, start, "a message keeps its exact time");
+    desk.advance(Duration::nanoseconds(999));
+    desk.handle(Input::SetStatus {
+        conversation: id,
+        change: StatusChange::Resolve,
+    })
+    .unwrap();
+    let view = desk.engine().conversation(id).unwrap();
+    assert_eq!(
+        view.conversation.resolved_at,
+        Some(at("2026-11-23T08:00:00.123457Z")),
+        "123,456,789 + 999 ns is cut to 123,457 µs"
+    );
+    desk.check_replay().unwrap();
+    desk.check_invariants().unwrap();
+}
