@@ -290,7 +290,7 @@ impl Engine {
                         m.outbound.is_some() && m.external_id.as_deref() == Some(&external_id)
                     })
                     .ok_or_else(|| EngineError::UnknownSentMessage(external_id.to_string()))?;
-                if sent.undelivered {
+                if sent.is_undelivered() {
                     // Reported before: nothing changes.
                     return Ok(Vec::new());
                 }
@@ -305,11 +305,10 @@ impl Engine {
             .conversations
             .get(&conversation)
             .and_then(|record| {
-                record.messages.iter().find(|m| {
-                    m.outbound.is_some()
-                        && !m.note
-                        && matches!(m.author, crate::model::Author::Agent { .. })
-                })
+                record
+                    .messages
+                    .iter()
+                    .find(|m| m.outbound.is_some() && !m.is_note() && m.agent().is_some())
             })
             .is_some_and(|first| first.id == message);
         events.push(EventPayload::DeliveryFailedLate {

@@ -22,7 +22,7 @@
 //! still scrubbed when the customer wrote it or it was addressed to them.
 
 use super::{EngineState, Event, EventPayload};
-use crate::model::{Author, ConversationId, CustomerId, Identity};
+use crate::model::{ConversationId, CustomerId, Identity};
 use std::collections::BTreeSet;
 
 /// What replaces erased texts and handles.
@@ -146,9 +146,7 @@ impl ErasurePlan {
             if let Some(record) = state.conversations.get_mut(id) {
                 for message in &mut record.messages {
                     message.text = ERASED.into();
-                    if let Author::Customer { identity } = &mut message.author {
-                        identity.handle = ERASED.into();
-                    }
+                    message.replace_customer_handle(ERASED);
                 }
             }
         }

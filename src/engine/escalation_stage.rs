@@ -19,7 +19,7 @@ use crate::escalation::{
     ConversationFacts, EscalationMemory, Evaluation, FiredAction, SlaFact, SlaStage,
     SlaTarget as EscalationTarget,
 };
-use crate::model::{Author, MessageId, OutboundId, OutboundMessage, Tier, Visibility};
+use crate::model::{MessageId, OutboundId, OutboundMessage, Tier, Visibility};
 use crate::sla::{ClockStatus, SlaTarget};
 use chrono::{DateTime, Utc};
 use smallvec::SmallVec;
@@ -71,8 +71,8 @@ fn unanswered_at(record: &ConversationRecord) -> Few<DateTime<Utc>, 8> {
         .messages
         .iter()
         .rev()
-        .take_while(|m| m.note || !matches!(m.author, Author::Agent { .. }))
-        .filter(|m| matches!(m.author, Author::Customer { .. }))
+        .take_while(|m| m.is_note() || m.agent().is_none())
+        .filter(|m| m.is_from_customer())
     {
         times.push(message.at);
     }
@@ -106,7 +106,7 @@ pub(super) fn evaluate(
         .messages
         .iter()
         .rev()
-        .find(|m| matches!(m.author, Author::Customer { .. }))
+        .find(|m| m.is_from_customer())
         .map_or("", |m| m.text.as_str());
     let empty = EscalationMemory::default();
     let memory = record.escalation().unwrap_or(&empty);

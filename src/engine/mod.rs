@@ -43,6 +43,7 @@ mod sales_stage;
 mod shared_channel;
 mod sla_stage;
 mod state;
+mod stored_message;
 mod table;
 
 pub use config::{

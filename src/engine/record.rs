@@ -14,10 +14,11 @@ use super::compact_time::CompactTime;
 use super::shared_channel::SharedChannel;
 use super::sla_stage::SlaState;
 use super::state::TimerKind;
+pub(crate) use super::stored_message::{MessageFields, StoredMessage};
 use crate::escalation::EscalationMemory;
 use crate::model::{
-    AgentId, Author, Conversation, ConversationId, Customer, CustomerId, Identity, Intent, Kind,
-    Language, Message, MessageId, OutboundId, Priority, SmolStr, Status, TeamId, Tier, Visibility,
+    AgentId, Conversation, ConversationId, Customer, CustomerId, Identity, Intent, Kind, Language,
+    Message, Priority, SmolStr, Status, TeamId, Tier, Visibility,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -211,40 +212,6 @@ impl ConversationCore {
     }
 }
 
-/// A message as its conversation's record keeps it: the public [`Message`]
-/// without the conversation's id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct StoredMessage {
-    pub(crate) id: MessageId,
-    pub(crate) author: Author,
-    pub(crate) visibility: Visibility,
-    pub(crate) note: bool,
-    pub(crate) text: SmolStr,
-    pub(crate) external_id: Option<SmolStr>,
-    pub(crate) outbound: Option<OutboundId>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub(crate) undelivered: bool,
-    pub(crate) at: DateTime<Utc>,
-}
-
-impl StoredMessage {
-    /// The public message, in `conversation`.
-    pub(crate) fn to_message(&self, conversation: ConversationId) -> Message {
-        Message {
-            id: self.id,
-            conversation,
-            author: self.author.clone(),
-            visibility: self.visibility,
-            note: self.note,
-            text: self.text.clone(),
-            external_id: self.external_id.clone(),
-            outbound: self.outbound,
-            undelivered: self.undelivered,
-            at: self.at,
-        }
-    }
-}
-
 /// A conversation in the hot state, with its messages, clocks and timers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct ConversationRecord {
@@ -432,8 +399,8 @@ impl ConversationRecord {
     pub(crate) fn visibility(&self) -> Visibility {
         self.messages
             .iter()
-            .find(|m| matches!(m.author, Author::Customer { .. }))
-            .map_or(Visibility::Public, |m| m.visibility)
+            .find(|m| m.is_from_customer())
+            .map_or(Visibility::Public, StoredMessage::visibility)
     }
 
     /// Where a reply goes: the identity of the customer's last message and
@@ -442,10 +409,7 @@ impl ConversationRecord {
         self.messages
             .iter()
             .rev()
-            .find_map(|m| match &m.author {
-                Author::Customer { identity } => Some((identity.clone(), m.external_id.clone())),
-                _ => None,
-            })
+            .find_map(|m| Some((m.customer_identity()?, m.external_id.clone())))
             .unwrap_or_else(|| {
                 (
                     Identity::new(self.conversation.channel.kind, String::new()),
@@ -523,7 +487,7 @@ impl CustomerRecord {
 mod tests {
     use super::*;
     use crate::engine::shared_channel::ChannelRefs;
-    use crate::model::{ChannelKind, ChannelRef};
+    use crate::model::{Author, ChannelKind, ChannelRef, MessageId};
 
     fn at(minute: u32) -> DateTime<Utc> {
         format!("2026-11-23T10:{minute:02}:00Z")
@@ -554,17 +518,20 @@ mod tests {
         .into_iter()
         .enumerate()
         {
-            record.messages.push(StoredMessage {
-                id: MessageId::from_uuid(uuid::Uuid::from_u128(100 + n as u128)),
-                author,
-                visibility: Visibility::Public,
-                note: false,
-                text: SmolStr::new(format!("message {n}")),
-                external_id: Some(SmolStr::new(format!("x{n}"))),
-                outbound: None,
-                undelivered: false,
-                at: at(n as u32),
-            });
+            record.messages.push(
+                MessageFields {
+                    id: MessageId::from_uuid(uuid::Uuid::from_u128(100 + n as u128)),
+                    author,
+                    visibility: Visibility::Public,
+                    note: false,
+                    text: SmolStr::new(format!("message {n}")),
+                    external_id: Some(SmolStr::new(format!("x{n}"))),
+                    outbound: None,
+                    undelivered: false,
+                    at: at(n as u32),
+                }
+                .into(),
+            );
         }
         record
     }
@@ -687,7 +654,7 @@ mod tests {
         use std::mem::size_of;
         assert_eq!(size_of::<ConversationCore>(), 192);
         assert_eq!(size_of::<ConversationRecord>(), 240);
-        assert_eq!(size_of::<StoredMessage>(), 128);
+        assert_eq!(size_of::<StoredMessage>(), 120);
         assert_eq!(size_of::<CustomerRecord>(), 96);
         assert_eq!(size_of::<Tags>(), 8, "no tags is one null pointer");
     }

@@ -612,10 +612,11 @@ fn survey_for(
         channel: c.channel.kind,
         language: rendered.language_used,
         agent: c.assignee.or_else(|| {
-            record.messages.iter().rev().find_map(|m| match m.author {
-                crate::model::Author::Agent { agent } if !m.note => Some(agent),
-                _ => None,
-            })
+            record
+                .messages
+                .iter()
+                .rev()
+                .find_map(|m| m.agent().filter(|_| !m.is_note()))
         }),
         first_response_secs: c
             .first_response_at

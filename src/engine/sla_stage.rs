@@ -234,7 +234,11 @@ pub(super) fn reactions(
                 .messages
                 .iter()
                 .rev()
-                .find(|m| m.outbound.is_some() && !m.note && (!m.undelivered || m.id == *message))
+                .find(|m| {
+                    m.outbound.is_some()
+                        && !m.is_note()
+                        && (!m.is_undelivered() || m.id == *message)
+                })
                 .is_none_or(|m| m.id == *message);
             let next_open = record
                 .sla()

@@ -4,7 +4,7 @@ use super::config::EngineConfig;
 use super::event::{EventPayload, TransferTarget};
 use super::ids::{fnv1a, splitmix64, IdGenerator};
 pub(crate) use super::record::ConversationRecord;
-use super::record::{push_short, ConversationCore, CustomerRecord, StoredMessage};
+use super::record::{push_short, ConversationCore, CustomerRecord, MessageFields};
 use super::routing_stage::{self, RouteWork};
 use super::shared_channel::ChannelRefs;
 use super::table::KeyedTable;
@@ -608,7 +608,7 @@ impl EngineState {
                     }
                     push_compact(
                         &mut record.messages,
-                        StoredMessage {
+                        MessageFields {
                             id: *message,
                             author: Author::Customer {
                                 identity: inbound.author.clone(),
@@ -620,7 +620,8 @@ impl EngineState {
                             outbound: None,
                             undelivered: false,
                             at,
-                        },
+                        }
+                        .into(),
                     );
                     Some(c.customer)
                 } else {
@@ -861,7 +862,7 @@ impl EngineState {
                     }
                     push_compact(
                         &mut record.messages,
-                        StoredMessage {
+                        MessageFields {
                             id: *message,
                             author: agent
                                 .map_or(Author::Automation, |agent| Author::Agent { agent }),
@@ -872,7 +873,8 @@ impl EngineState {
                             outbound: Some(outbound.id),
                             undelivered: false,
                             at,
-                        },
+                        }
+                        .into(),
                     );
                     self.pending_sends.insert(
                         outbound.id,
@@ -930,7 +932,7 @@ impl EngineState {
             } => {
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     if let Some(m) = record.messages.iter_mut().find(|m| m.id == *message) {
-                        m.undelivered = true;
+                        m.mark_undelivered();
                     }
                 }
             }
@@ -944,7 +946,7 @@ impl EngineState {
                 if let Some(record) = self.conversations.get_mut(conversation) {
                     push_compact(
                         &mut record.messages,
-                        StoredMessage {
+                        MessageFields {
                             id: *message,
                             author: Author::Agent { agent: *agent },
                             visibility: Visibility::Private,
@@ -954,7 +956,8 @@ impl EngineState {
                             outbound: None,
                             undelivered: false,
                             at,
-                        },
+                        }
+                        .into(),
                     );
                 }
             }
@@ -1144,9 +1147,7 @@ impl EngineState {
             if let Some(record) = self.conversations.get_mut(&id) {
                 for message in &mut record.messages {
                     message.text = erased.into();
-                    if let Author::Customer { identity } = &mut message.author {
-                        identity.handle = erased.into();
-                    }
+                    message.replace_customer_handle(erased);
                 }
             }
         }
