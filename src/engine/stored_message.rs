@@ -109,10 +109,7 @@ impl StoredMessage {
     pub(crate) fn author(&self) -> Author {
         match &self.author {
             StoredAuthor::Customer(handle) => Author::Customer {
-                identity: Identity {
-                    network: self.network,
-                    handle: handle.clone(),
-                },
+                identity: self.identity(handle),
             },
             StoredAuthor::Agent(agent) => Author::Agent { agent: *agent },
             StoredAuthor::Automation => Author::Automation,
@@ -135,11 +132,16 @@ impl StoredMessage {
     /// The identity the customer wrote from, if the customer wrote it.
     pub(crate) fn customer_identity(&self) -> Option<Identity> {
         match &self.author {
-            StoredAuthor::Customer(handle) => Some(Identity {
-                network: self.network,
-                handle: handle.clone(),
-            }),
+            StoredAuthor::Customer(handle) => Some(self.identity(handle)),
             _ => None,
+        }
+    }
+
+    /// The customer's identity: `handle` on the message's network.
+    fn identity(&self, handle: &SmolStr) -> Identity {
+        Identity {
+            network: self.network,
+            handle: handle.clone(),
         }
     }
 
