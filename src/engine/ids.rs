@@ -1,5 +1,6 @@
 //! Deterministic id minting: uuid v7 layout from `now` plus a counter.
 
+use crate::model::{ConversationId, CustomerId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -79,6 +80,33 @@ fn decompose(id: &Uuid) -> (u64, u64, u32) {
     (millis, (counter_high << 32) | counter_low, seed_bits)
 }
 
+/// An id's 32-bit short form: the bits where [`IdGenerator`] puts the low
+/// 32 bits of its counter, so the ids one engine mints have distinct short
+/// forms across four billion consecutive ids. Ids from elsewhere (given by a
+/// caller, or minted under another seed) may share one; the engine's tables
+/// and indexes only use it to narrow a search, never as proof of identity.
+pub(crate) fn short_id(id: &Uuid) -> u32 {
+    (id.as_u128() >> 30) as u32
+}
+
+/// An id with a 32-bit short form (see [`short_id`]).
+pub(crate) trait ShortId: Copy + Eq {
+    /// The id's short form.
+    fn short_id(&self) -> u32;
+}
+
+impl ShortId for ConversationId {
+    fn short_id(&self) -> u32 {
+        short_id(self.as_uuid())
+    }
+}
+
+impl ShortId for CustomerId {
+    fn short_id(&self) -> u32 {
+        short_id(self.as_uuid())
+    }
+}
+
 /// The splitmix64 finaliser: a fixed, well-mixed 64-bit hash step.
 pub(crate) fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -126,6 +154,17 @@ mod tests {
         }
         assert_eq!(live, replayed);
         assert_eq!(live.mint(now), replayed.mint(now));
+    }
+
+    #[test]
+    fn consecutive_ids_have_distinct_short_forms() {
+        let now: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
+        let mut ids = IdGenerator::new(3);
+        let mut seen = std::collections::HashSet::new();
+        for n in 0..10_000 {
+            let at = now + chrono::Duration::milliseconds(n / 7);
+            assert!(seen.insert(short_id(&ids.mint(at))), "repeated at {n}");
+        }
     }
 
     #[test]

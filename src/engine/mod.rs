@@ -33,6 +33,7 @@ mod erasure;
 mod error;
 mod escalation_stage;
 mod event;
+mod fingerprint_index;
 mod ids;
 mod input;
 mod query;

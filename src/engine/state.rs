@@ -2,7 +2,8 @@
 
 use super::config::EngineConfig;
 use super::event::{EventPayload, TransferTarget};
-use super::ids::{fnv1a, splitmix64, IdGenerator};
+use super::fingerprint_index::{same_fingerprint, FingerprintIndex, IndexKey};
+use super::ids::{fnv1a, splitmix64, IdGenerator, ShortId};
 pub(crate) use super::record::ConversationRecord;
 use super::record::{push_short, ConversationCore, CustomerRecord, MessageFields};
 use super::routing_stage::{self, RouteWork};
@@ -12,8 +13,7 @@ use crate::model::{
     Author, ChannelKind, ConversationId, CustomerId, Identity, Kind, MessageId, OutboundId,
     SmolStr, Status, Visibility,
 };
-use crate::routing::fast::sorted_pairs;
-use crate::routing::{Decision, FastMap, Offer, RouteState, Router};
+use crate::routing::{Decision, Offer, RouteState, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -64,7 +64,7 @@ pub struct EngineState {
     pub(crate) last_seq: u64,
     pub(crate) ids: IdGenerator,
     /// The hot conversations, found by the id in each record. This, the
-    /// customers and the `FastMap`s below are for lookups only: nothing
+    /// customers and the two indexes below are for lookups only: nothing
     /// iterates them where order could change an outcome (reads that list
     /// conversations sort them by id), and they serialise sorted by key, so
     /// replay and snapshots stay exact.
@@ -75,18 +75,12 @@ pub struct EngineState {
     /// (derived from them, so not part of a snapshot).
     #[serde(skip)]
     pub(crate) channel_refs: ChannelRefs,
-    /// Hash of (network, handle) → customer; verified against the customer.
-    #[serde(with = "sorted_pairs")]
-    pub(crate) identity_index: FastMap<u64, CustomerId>,
-    /// Identities whose hash collided with another's.
-    #[serde(with = "pairs")]
-    pub(crate) identity_collisions: BTreeMap<Identity, CustomerId>,
-    /// Hash of (channel index, external id) → conversation; verified.
-    #[serde(with = "sorted_pairs")]
-    pub(crate) external_index: FastMap<u64, ConversationId>,
-    /// External ids whose hash collided with another's.
-    #[serde(with = "pairs")]
-    pub(crate) external_collisions: BTreeMap<(u16, SmolStr), ConversationId>,
+    /// (network, handle) → customer, by fingerprint and short id; checked
+    /// against the customer.
+    pub(crate) identity_index: FingerprintIndex<Identity, CustomerId>,
+    /// (channel index, external id) → conversation, by fingerprint and
+    /// short id; checked against the conversation's messages.
+    pub(crate) external_index: FingerprintIndex<(u16, SmolStr), ConversationId>,
     pub(crate) pending_sends: BTreeMap<OutboundId, PendingSend>,
     pub(crate) timers: BTreeSet<(DateTime<Utc>, ConversationId, TimerKind)>,
     /// Agents, queues, offers and assignments (see the routing stage).
@@ -114,30 +108,6 @@ pub struct EngineState {
     pub(crate) sales: super::sales_stage::SalesState,
 }
 
-/// Serialises a map with non-string keys as a list of pairs (JSON maps need
-/// string keys).
-mod pairs {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::BTreeMap;
-
-    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
-        map: &BTreeMap<K, V>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(map.iter())
-    }
-
-    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
-    where
-        K: Deserialize<'de> + Ord,
-        V: Deserialize<'de>,
-        D: Deserializer<'de>,
-    {
-        let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
-        Ok(pairs.into_iter().collect())
-    }
-}
-
 pub(crate) fn identity_key(identity: &Identity) -> u64 {
     splitmix64(fnv1a(identity.handle.as_bytes()) ^ network_salt(identity.network))
 }
@@ -150,16 +120,59 @@ pub(crate) fn external_key(channel: u16, external_id: &str) -> u64 {
     splitmix64(fnv1a(external_id.as_bytes()) ^ (u64::from(channel) << 40))
 }
 
-/// Removes `key` from an index if it points at `holder`, in one lookup;
-/// says whether it did.
-fn remove_if_held<V: PartialEq>(index: &mut FastMap<u64, V>, key: u64, holder: V) -> bool {
-    match index.entry(key) {
-        std::collections::hash_map::Entry::Occupied(entry) if *entry.get() == holder => {
-            entry.remove();
-            true
-        }
-        _ => false,
+impl IndexKey for Identity {
+    fn key_hash(&self) -> u64 {
+        identity_key(self)
     }
+}
+
+impl IndexKey for (u16, SmolStr) {
+    fn key_hash(&self) -> u64 {
+        external_key(self.0, &self.1)
+    }
+}
+
+/// Whether a customer other than `leaving` with the short id `short` holds
+/// an identity with the fingerprint of `hash` (so the index entry must stay).
+fn identity_still_served(
+    customers: &KeyedTable<CustomerRecord>,
+    short: u32,
+    leaving: CustomerId,
+    hash: u64,
+) -> bool {
+    customers
+        .find_by_short(short, |c| {
+            c.id != leaving
+                && c.identities
+                    .iter()
+                    .any(|identity| same_fingerprint(identity_key(identity), hash))
+        })
+        .is_some()
+}
+
+/// Whether a hot conversation with the short id `short` holds an external
+/// id with the fingerprint of `hash` under any channel index (so the index
+/// entry must stay). Runs only when another conversation has the leaving
+/// one's short id, which the engine's own ids never do.
+fn external_still_served(
+    conversations: &KeyedTable<ConversationRecord>,
+    channels: u16,
+    short: u32,
+    hash: u64,
+) -> bool {
+    conversations
+        .find_by_short(short, |record| {
+            record
+                .messages
+                .iter()
+                .filter_map(|m| m.external_id.as_deref())
+                .any(|external_id| {
+                    (0..channels)
+                        .chain(std::iter::once(u16::MAX))
+                        .any(|channel| same_fingerprint(external_key(channel, external_id), hash))
+                })
+        })
+        .is_some()
 }
 
 /// Pushes onto a vector that grows by half its length when full (first to
@@ -190,10 +203,8 @@ impl EngineState {
             conversations: KeyedTable::new(),
             customers: KeyedTable::new(),
             channel_refs: ChannelRefs::default(),
-            identity_index: FastMap::default(),
-            identity_collisions: BTreeMap::new(),
-            external_index: FastMap::default(),
-            external_collisions: BTreeMap::new(),
+            identity_index: FingerprintIndex::new(),
+            external_index: FingerprintIndex::new(),
             pending_sends: BTreeMap::new(),
             timers: BTreeSet::new(),
             router: config.routing.new_router(),
@@ -220,16 +231,15 @@ impl EngineState {
 
     /// The customer an identity belongs to.
     pub(crate) fn customer_of(&self, identity: &Identity) -> Option<CustomerId> {
-        if let Some(customer) = self.identity_index.get(&identity_key(identity)) {
-            let owns = self
-                .customers
-                .get(customer)
-                .is_some_and(|c| c.identities.contains(identity));
-            if owns {
-                return Some(*customer);
-            }
+        let hash = identity_key(identity);
+        let short = self.identity_index.short(hash)?;
+        if let Some(customer) = self
+            .customers
+            .find_by_short(short, |c| c.identities.contains(identity))
+        {
+            return Some(customer.id);
         }
-        self.identity_collisions.get(identity).copied()
+        self.identity_index.spilled(hash, |key| key == identity)
     }
 
     /// The conversation holding the message with this external id on this channel.
@@ -238,59 +248,51 @@ impl EngineState {
         channel: u16,
         external_id: &str,
     ) -> Option<ConversationId> {
-        if let Some(conversation) = self.external_index.get(&external_key(channel, external_id)) {
-            let holds = self.conversations.get(conversation).is_some_and(|record| {
-                record
-                    .messages
-                    .iter()
-                    .any(|m| m.external_id.as_deref() == Some(external_id))
-            });
-            if holds {
-                return Some(*conversation);
-            }
+        let hash = external_key(channel, external_id);
+        let short = self.external_index.short(hash)?;
+        if let Some(record) = self.conversations.find_by_short(short, |record| {
+            record
+                .messages
+                .iter()
+                .any(|m| m.external_id.as_deref() == Some(external_id))
+        }) {
+            return Some(record.conversation.id);
         }
-        if self.external_collisions.is_empty() {
-            return None;
-        }
-        self.external_collisions
-            .get(&(channel, SmolStr::new(external_id)))
-            .copied()
+        self.external_index
+            .spilled(hash, |(c, id)| *c == channel && id == external_id)
     }
 
     fn index_identity(&mut self, identity: &Identity, customer: CustomerId) {
-        let key = identity_key(identity);
-        match self.identity_index.get(&key).copied() {
-            Some(holder) if holder != customer => {
+        let hash = identity_key(identity);
+        match self.identity_index.short(hash) {
+            // The entry already leads to customers with this short id.
+            Some(holder) if holder == customer.short_id() => {}
+            Some(holder) if self.customers.holds_short(holder) => {
                 let holder_owns = self
                     .customers
-                    .get(&holder)
-                    .is_some_and(|c| c.identities.contains(identity));
+                    .find_by_short(holder, |c| c.identities.contains(identity))
+                    .is_some();
                 if holder_owns {
                     // The same identity cannot be indexed twice; the engine
                     // links instead. Keep the index consistent regardless.
-                    self.identity_index.insert(key, customer);
-                } else if self.customers.contains_key(&holder) {
-                    self.identity_collisions.insert(identity.clone(), customer);
+                    self.identity_index.point(hash, customer);
                 } else {
-                    self.identity_index.insert(key, customer);
+                    self.identity_index.spill(hash, identity.clone(), customer);
                 }
             }
-            _ => {
-                self.identity_index.insert(key, customer);
-            }
+            _ => self.identity_index.point(hash, customer),
         }
     }
 
     fn index_external(&mut self, channel: u16, external_id: &str, conversation: ConversationId) {
-        let key = external_key(channel, external_id);
-        let occupied_by_other = self.external_index.get(&key).is_some_and(|holder| {
-            *holder != conversation && self.conversations.contains_key(holder)
-        });
-        if occupied_by_other {
-            self.external_collisions
-                .insert((channel, SmolStr::new(external_id)), conversation);
-        } else {
-            self.external_index.insert(key, conversation);
+        let hash = external_key(channel, external_id);
+        match self.external_index.short(hash) {
+            Some(holder) if holder == conversation.short_id() => {}
+            Some(holder) if self.conversations.holds_short(holder) => {
+                self.external_index
+                    .spill(hash, (channel, SmolStr::new(external_id)), conversation);
+            }
+            _ => self.external_index.point(hash, conversation),
         }
     }
 
@@ -1135,13 +1137,14 @@ impl EngineState {
             .collect();
         let conversations = c.conversations.clone();
         for identity in &identities {
-            let key = identity_key(identity);
-            if self.identity_index.get(&key) == Some(&customer) {
-                self.identity_index.remove(&key);
-            }
-            if self.identity_collisions.get(identity) == Some(&customer) {
-                self.identity_collisions.remove(identity);
-            }
+            let hash = identity_key(identity);
+            let customers = &self.customers;
+            self.identity_index.release(
+                hash,
+                |key| key == identity,
+                customer,
+                || identity_still_served(customers, customer.short_id(), customer, hash),
+            );
         }
         for id in conversations {
             if let Some(record) = self.conversations.get_mut(&id) {
@@ -1179,25 +1182,30 @@ impl EngineState {
             .channel_index(&record.conversation.channel)
             .and_then(|i| u16::try_from(i).ok())
             .unwrap_or(u16::MAX);
+        let conversations = &self.conversations;
+        let mut release = |channel: u16, external_id: &str| {
+            let hash = external_key(channel, external_id);
+            self.external_index.release(
+                hash,
+                |(c, key)| *c == channel && key == external_id,
+                id,
+                || external_still_served(conversations, channels, id.short_id(), hash),
+            )
+        };
         for external_id in record
             .messages
             .iter()
             .filter_map(|m| m.external_id.as_deref())
         {
-            if remove_if_held(&mut self.external_index, external_key(own, external_id), id) {
+            if release(own, external_id) {
                 continue;
             }
             for channel in (0..channels).chain(std::iter::once(u16::MAX)) {
                 if channel != own {
-                    remove_if_held(
-                        &mut self.external_index,
-                        external_key(channel, external_id),
-                        id,
-                    );
+                    release(channel, external_id);
                 }
             }
         }
-        self.external_collisions.retain(|_, holder| *holder != id);
         self.pending_sends
             .retain(|_, pending| pending.conversation != id);
         self.unroute(id, at);
@@ -1212,14 +1220,21 @@ impl EngineState {
         if forget {
             if let Some(customer) = self.customers.remove(&customer_id) {
                 for identity in &customer.identities {
-                    remove_if_held(
-                        &mut self.identity_index,
-                        identity_key(identity),
+                    let hash = identity_key(identity);
+                    let customers = &self.customers;
+                    self.identity_index.release(
+                        hash,
+                        |key| key == identity,
                         customer_id,
+                        || {
+                            identity_still_served(
+                                customers,
+                                customer_id.short_id(),
+                                customer_id,
+                                hash,
+                            )
+                        },
                     );
-                    if self.identity_collisions.get(identity) == Some(&customer_id) {
-                        self.identity_collisions.remove(identity);
-                    }
                 }
             }
         }
@@ -1345,13 +1360,13 @@ mod tests {
             })
             .unwrap();
         }
-        assert_eq!(desk.engine().state.external_index.len(), 2);
+        assert_eq!(desk.engine().state.external_index.entries(), 2);
         desk.advance(Duration::minutes(5));
         let state = &desk.engine().state;
         assert_eq!(state.archived, 1);
         assert!(state.conversations.len() == 0);
         assert!(
-            state.external_index.is_empty(),
+            state.external_index.entries() == 0 && state.external_index.spilled_keys() == 0,
             "left indexed: {:?}",
             state.external_index
         );

@@ -7,16 +7,21 @@
 //! slot. Like the engine's other tables it is for lookups only: it
 //! serialises in key order, and nothing iterates it where order could
 //! change an outcome.
+//!
+//! Records are placed by their key's 32-bit short form (for the engine's
+//! ids, the low bits of the minting counter: see `ids::short_id`), so an
+//! index that keeps only the short form can still find its record, by the
+//! short form and a check on the record itself (see `fingerprint_index`).
 
-use crate::routing::fast::MixHasher;
+use super::ids::ShortId;
 use hashbrown::HashTable;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash};
 
 /// A record that carries its own key.
 pub(crate) trait Keyed {
-    /// The key type: a small id.
-    type Key: Copy + Eq + Ord + Hash;
+    /// The key type: a small id, placed by its short form (keys may share
+    /// one).
+    type Key: Ord + ShortId;
     /// The record's key (it never changes while the record is in a table).
     fn key(&self) -> &Self::Key;
 }
@@ -26,8 +31,15 @@ pub(crate) struct KeyedTable<R: Keyed> {
     table: HashTable<Box<R>>,
 }
 
-fn hash_of<K: Hash>(key: &K) -> u64 {
-    BuildHasherDefault::<MixHasher>::default().hash_one(key)
+/// Where a short form is placed: multiplied by an odd constant, so
+/// consecutive short forms (the engine's counter) land in distinct buckets
+/// and the top bits hashbrown compares first are well mixed.
+pub(crate) fn spread(short: u32) -> u64 {
+    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn hash_of<R: Keyed>(key: &R::Key) -> u64 {
+    spread(key.short_id())
 }
 
 impl<R: Keyed> KeyedTable<R> {
@@ -41,15 +53,31 @@ impl<R: Keyed> KeyedTable<R> {
     /// The record under `key`.
     pub(crate) fn get(&self, key: &R::Key) -> Option<&R> {
         self.table
-            .find(hash_of(key), |r| r.key() == key)
+            .find(hash_of::<R>(key), |r| r.key() == key)
             .map(|r| &**r)
     }
 
     /// The record under `key`, to change (not its key).
     pub(crate) fn get_mut(&mut self, key: &R::Key) -> Option<&mut R> {
         self.table
-            .find_mut(hash_of(key), |r| r.key() == key)
+            .find_mut(hash_of::<R>(key), |r| r.key() == key)
             .map(|r| &mut **r)
+    }
+
+    /// A record whose key has this short form and which `matches`.
+    pub(crate) fn find_by_short(
+        &self,
+        short: u32,
+        mut matches: impl FnMut(&R) -> bool,
+    ) -> Option<&R> {
+        self.table
+            .find(spread(short), |r| r.key().short_id() == short && matches(r))
+            .map(|r| &**r)
+    }
+
+    /// Whether any record's key has this short form.
+    pub(crate) fn holds_short(&self, short: u32) -> bool {
+        self.find_by_short(short, |_| true).is_some()
     }
 
     /// Whether a record is under `key`.
@@ -60,11 +88,11 @@ impl<R: Keyed> KeyedTable<R> {
     /// Puts `record` under its key; returns the record it replaces.
     pub(crate) fn insert(&mut self, record: Box<R>) -> Option<Box<R>> {
         let key = *record.key();
-        let hash = hash_of(&key);
+        let hash = hash_of::<R>(&key);
         // One probe: the entry is the slot found, or the place to fill.
         match self
             .table
-            .entry(hash, |r| *r.key() == key, |r| hash_of(r.key()))
+            .entry(hash, |r| *r.key() == key, |r| hash_of::<R>(r.key()))
         {
             hashbrown::hash_table::Entry::Occupied(mut slot) => {
                 Some(std::mem::replace(slot.get_mut(), record))
@@ -79,7 +107,7 @@ impl<R: Keyed> KeyedTable<R> {
     /// Takes the record under `key` out.
     pub(crate) fn remove(&mut self, key: &R::Key) -> Option<Box<R>> {
         self.table
-            .find_entry(hash_of(key), |r| r.key() == key)
+            .find_entry(hash_of::<R>(key), |r| r.key() == key)
             .ok()
             .map(|entry| entry.remove().0)
     }
@@ -159,7 +187,9 @@ where
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let pairs: Vec<(R::Key, Box<R>)> = Vec::deserialize(deserializer)?;
         let mut table = KeyedTable::new();
-        table.table.reserve(pairs.len(), |r| hash_of(R::key(r)));
+        table
+            .table
+            .reserve(pairs.len(), |r| hash_of::<R>(R::key(r)));
         for (key, record) in pairs {
             if key != *record.key() {
                 return Err(serde::de::Error::custom(format!(
@@ -188,6 +218,13 @@ mod tests {
         type Key = u64;
         fn key(&self) -> &u64 {
             &self.id
+        }
+    }
+
+    /// Few short forms, so that many keys share each.
+    impl ShortId for u64 {
+        fn short_id(&self) -> u32 {
+            (*self % 37) as u32
         }
     }
 
@@ -226,6 +263,16 @@ mod tests {
             assert_eq!(
                 table.get(&id).map(|r| r.value.as_str()),
                 model.get(&id).map(String::as_str)
+            );
+            let short = id.short_id();
+            assert_eq!(
+                table.find_by_short(short, |r| r.id == id).map(|r| r.id),
+                model.get(&id).map(|_| id),
+                "found by its short form and a check"
+            );
+            assert_eq!(
+                table.holds_short(short),
+                model.keys().any(|key| key.short_id() == short)
             );
         }
         let listed: Vec<(u64, String)> = table

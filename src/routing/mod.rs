@@ -25,9 +25,8 @@ pub(crate) use fast::FastMap;
 /// Hash maps with a fixed, deterministic hasher, for the engine's hot
 /// lookups (see [`fast::MixHasher`]).
 pub(crate) mod fast {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::collections::HashMap;
-    use std::hash::{BuildHasherDefault, Hash, Hasher};
+    use std::hash::{BuildHasherDefault, Hasher};
 
     /// A hash map with [`MixHasher`]: same inputs, same layout, every run.
     pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
@@ -82,40 +81,12 @@ pub(crate) mod fast {
         }
     }
 
-    /// Serialises a [`FastMap`] as a list of `[key, value]` pairs sorted by
-    /// key (JSON maps need string keys; sorting makes the output
-    /// independent of the table's layout).
-    pub(crate) mod sorted_pairs {
-        use super::*;
-
-        /// The entries in key order, whatever the table's layout.
-        pub(crate) fn by_key<K: Ord, V>(map: &FastMap<K, V>) -> Vec<(&K, &V)> {
-            let mut pairs: Vec<(&K, &V)> = map.iter().collect();
-            pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            pairs
-        }
-
-        pub(crate) fn serialize<K, V, S>(
-            map: &FastMap<K, V>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error>
-        where
-            K: Serialize + Ord,
-            V: Serialize,
-            S: Serializer,
-        {
-            serializer.collect_seq(by_key(map))
-        }
-
-        pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<FastMap<K, V>, D::Error>
-        where
-            K: Deserialize<'de> + Eq + Hash,
-            V: Deserialize<'de>,
-            D: Deserializer<'de>,
-        {
-            let pairs: Vec<(K, V)> = Vec::deserialize(deserializer)?;
-            Ok(pairs.into_iter().collect())
-        }
+    /// The entries of a [`FastMap`] in key order, whatever the table's
+    /// layout.
+    pub(crate) fn by_key<K: Ord, V>(map: &FastMap<K, V>) -> Vec<(&K, &V)> {
+        let mut pairs: Vec<(&K, &V)> = map.iter().collect();
+        pairs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        pairs
     }
 }
 
@@ -134,7 +105,7 @@ pub(crate) mod sorted_map {
         V: Serialize,
         S: Serializer,
     {
-        serializer.collect_map(super::fast::sorted_pairs::by_key(map))
+        serializer.collect_map(super::fast::by_key(map))
     }
 
     pub(crate) fn deserialize<'de, K, V, D>(deserializer: D) -> Result<FastMap<K, V>, D::Error>
