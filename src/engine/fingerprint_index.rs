@@ -5,7 +5,7 @@
 //! takes 24 bytes an entry (the hash and a 16-byte id), which at a million
 //! open conversations is over a hundred bytes a conversation for the two
 //! indexes. Here an entry is the top half of the key's 64-bit hash (its
-//! fingerprint) and the record's 32-bit short id (`ids::short_id`). The
+//! fingerprint) and the record's 32-bit short id (`model::ids::short_id`). The
 //! record is found in its keyed table by the short id and a check that it
 //! really holds the key, so neither half has to be unique for a lookup to
 //! be right:
@@ -20,8 +20,8 @@
 //! keys in fingerprint order, each fingerprint's in the order they came:
 //! snapshots are the same on every run, and a live index equals its replay.
 
-use super::ids::ShortId;
-use super::table::spread;
+use crate::model::ids::ShortId;
+use crate::routing::fast::spread;
 use hashbrown::HashTable;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -1,6 +1,7 @@
 //! Deterministic id minting: uuid v7 layout from `now` plus a counter.
 
-use crate::model::{ConversationId, CustomerId};
+#[cfg(test)]
+use crate::model::ids::short_id;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -78,33 +79,6 @@ fn decompose(id: &Uuid) -> (u64, u64, u32) {
     let counter_low = ((value >> 30) & 0xFFFF_FFFF) as u64;
     let seed_bits = (value & u128::from(SEED_MASK)) as u32;
     (millis, (counter_high << 32) | counter_low, seed_bits)
-}
-
-/// An id's 32-bit short form: the bits where [`IdGenerator`] puts the low
-/// 32 bits of its counter, so the ids one engine mints have distinct short
-/// forms across four billion consecutive ids. Ids from elsewhere (given by a
-/// caller, or minted under another seed) may share one; the engine's tables
-/// and indexes only use it to narrow a search, never as proof of identity.
-pub(crate) fn short_id(id: &Uuid) -> u32 {
-    (id.as_u128() >> 30) as u32
-}
-
-/// An id with a 32-bit short form (see [`short_id`]).
-pub(crate) trait ShortId: Copy + Eq {
-    /// The id's short form.
-    fn short_id(&self) -> u32;
-}
-
-impl ShortId for ConversationId {
-    fn short_id(&self) -> u32 {
-        short_id(self.as_uuid())
-    }
-}
-
-impl ShortId for CustomerId {
-    fn short_id(&self) -> u32 {
-        short_id(self.as_uuid())
-    }
 }
 
 /// The splitmix64 finaliser: a fixed, well-mixed 64-bit hash step.

@@ -41,7 +41,7 @@ mod record;
 mod routing_stage;
 mod sales_ledger;
 mod sales_stage;
-mod shared_channel;
+mod shared;
 mod sla_stage;
 mod state;
 mod stored_message;
@@ -141,7 +141,7 @@ impl Engine {
             last_input: None,
             follow: Vec::new(),
         };
-        engine.state.share_channels();
+        engine.state.adopt_shared();
         engine.apply_all(tail)?;
         Ok(engine)
     }

@@ -11,7 +11,7 @@
 //! fields, so a snapshot written before this layout still loads.
 
 use super::compact_time::CompactTime;
-use super::shared_channel::SharedChannel;
+use super::shared::{Shared, SharedChannel, SharedSet};
 use super::sla_stage::SlaState;
 use super::state::TimerKind;
 pub(crate) use super::stored_message::{MessageFields, StoredMessage};
@@ -45,6 +45,86 @@ fn inserted<T: Clone>(items: &[T], position: usize, item: T) -> Box<[T]> {
     all.push(item);
     all.extend_from_slice(&items[position..]);
     all.into_boxed_slice()
+}
+
+/// A customer's identities, in the order they were linked: the first
+/// inline, in the 32 bytes one [`Identity`] takes (a list of more shares
+/// that room). Serialises as a plain sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Identities {
+    /// The usual case: one.
+    One(Identity),
+    /// None (only while a customer's identities are being replaced), or
+    /// two or more.
+    Many(Vec<Identity>),
+}
+
+impl Identities {
+    /// Adds `identity` at the end, unless it is there already.
+    pub(crate) fn insert(&mut self, identity: Identity) {
+        if self.contains(&identity) {
+            return;
+        }
+        *self = match std::mem::take(self) {
+            Identities::Many(mut all) if all.is_empty() => {
+                all.push(identity);
+                Identities::from(all)
+            }
+            Identities::Many(mut all) => {
+                all.reserve_exact(1);
+                all.push(identity);
+                Identities::Many(all)
+            }
+            Identities::One(first) => Identities::Many(vec![first, identity]),
+        };
+    }
+}
+
+impl Default for Identities {
+    fn default() -> Self {
+        Identities::Many(Vec::new())
+    }
+}
+
+impl From<Vec<Identity>> for Identities {
+    fn from(mut all: Vec<Identity>) -> Self {
+        match all.len() {
+            1 => Identities::One(all.remove(0)),
+            _ => {
+                all.shrink_to_fit();
+                Identities::Many(all)
+            }
+        }
+    }
+}
+
+impl FromIterator<Identity> for Identities {
+    fn from_iter<I: IntoIterator<Item = Identity>>(iter: I) -> Self {
+        Identities::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl std::ops::Deref for Identities {
+    type Target = [Identity];
+
+    fn deref(&self) -> &[Identity] {
+        match self {
+            Identities::One(identity) => std::slice::from_ref(identity),
+            Identities::Many(all) => all,
+        }
+    }
+}
+
+impl Serialize for Identities {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Identities {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Identity>::deserialize(deserializer).map(Identities::from)
+    }
 }
 
 /// A conversation's tags, sorted and without repeats: most conversations
@@ -85,37 +165,41 @@ impl<'de> Deserialize<'de> for Tags {
     }
 }
 
-/// A conversation's intents, sorted and without repeats: most
-/// conversations carry one, which sits inline. Serialises as a plain
-/// sequence.
+/// A set of intents, sorted and without repeats: what conversations with
+/// the same intents share (see [`Intents`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct IntentSet(Box<[Intent]>);
+
+/// A conversation's intents, sorted and without repeats, as one pointer
+/// (8 bytes) to the copy of the set that every hot conversation with the
+/// same intents shares, or none. Serialises as a plain sequence.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) enum Intents {
-    /// None yet.
-    #[default]
-    None,
-    /// One, inline.
-    One(Intent),
-    /// Two or more, at their exact length.
-    Many(Box<[Intent]>),
-}
+pub(crate) struct Intents(Option<Shared<IntentSet>>);
 
 impl Intents {
-    /// Adds `intent` in order, unless it is there already.
-    pub(crate) fn insert(&mut self, intent: &Intent) {
+    /// Adds `intent` in order, unless it is there already, taking the
+    /// grown set's shared copy from `sets` and letting the old one go.
+    pub(crate) fn insert(&mut self, intent: &Intent, sets: &mut SharedSet<IntentSet>) {
         let Err(position) = self.binary_search(intent) else {
             return;
         };
-        *self = match std::mem::take(self) {
-            Intents::None => Intents::One(intent.clone()),
-            held => Intents::Many(inserted(&held, position, intent.clone())),
-        };
+        let grown = IntentSet(inserted(self, position, intent.clone()));
+        self.release(sets);
+        self.0 = Some(sets.share_value(grown));
     }
 
-    fn from_sorted(mut all: Vec<Intent>) -> Self {
-        match all.len() {
-            0 => Intents::None,
-            1 => Intents::One(all.remove(0)),
-            _ => Intents::Many(all.into_boxed_slice()),
+    /// Points a set read from a snapshot at the shared copy.
+    pub(crate) fn adopt(&mut self, sets: &mut SharedSet<IntentSet>) {
+        if let Some(set) = &mut self.0 {
+            sets.adopt(set);
+        }
+    }
+
+    /// Lets the set go (its conversation leaves the hot state, or its set
+    /// grows); the intents read as none afterwards.
+    pub(crate) fn release(&mut self, sets: &mut SharedSet<IntentSet>) {
+        if let Some(set) = self.0.take() {
+            sets.release(&set);
         }
     }
 }
@@ -124,11 +208,7 @@ impl std::ops::Deref for Intents {
     type Target = [Intent];
 
     fn deref(&self) -> &[Intent] {
-        match self {
-            Intents::None => &[],
-            Intents::One(intent) => std::slice::from_ref(intent),
-            Intents::Many(all) => all,
-        }
+        self.0.as_deref().map_or(&[], |set| &set.0)
     }
 }
 
@@ -139,11 +219,14 @@ impl Serialize for Intents {
 }
 
 impl<'de> Deserialize<'de> for Intents {
+    /// Read with a copy of its own, until the state adopts it.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut all = Vec::<Intent>::deserialize(deserializer)?;
         all.sort();
         all.dedup();
-        Ok(Intents::from_sorted(all))
+        Ok(Intents(
+            (!all.is_empty()).then(|| Shared::own(IntentSet(all.into_boxed_slice()))),
+        ))
     }
 }
 
@@ -439,7 +522,7 @@ impl super::table::Keyed for CustomerRecord {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CustomerRecord {
     pub(crate) id: CustomerId,
-    pub(crate) identities: InlineList<Identity>,
+    pub(crate) identities: Identities,
     /// Boxed twice so that no name costs 8 bytes, not 16 (JSON as a string).
     name: Option<Box<Box<str>>>,
     pub(crate) language: Option<Language>,
@@ -452,7 +535,7 @@ impl CustomerRecord {
     pub(crate) fn new(id: CustomerId, identity: Identity) -> Self {
         CustomerRecord {
             id,
-            identities: smallvec::smallvec![identity],
+            identities: Identities::One(identity),
             name: None,
             language: None,
             tier: Tier::Standard,
@@ -486,7 +569,7 @@ impl CustomerRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::shared_channel::ChannelRefs;
+    use crate::engine::shared::ChannelRefs;
     use crate::model::{Author, ChannelKind, ChannelRef, MessageId};
 
     fn at(minute: u32) -> DateTime<Utc> {
@@ -506,9 +589,10 @@ mod tests {
             Some(Language::ENGLISH),
             at(0),
         ));
-        record.conversation.intents.insert(&Intent::refund());
-        record.conversation.intents.insert(&Intent::baggage());
-        record.conversation.intents.insert(&Intent::refund());
+        let mut sets = SharedSet::default();
+        for intent in [Intent::refund(), Intent::baggage(), Intent::refund()] {
+            record.conversation.intents.insert(&intent, &mut sets);
+        }
         for (n, author) in [
             Author::Customer {
                 identity: Identity::new(ChannelKind::X, "@anna"),
@@ -592,16 +676,30 @@ mod tests {
             &mut customer.conversations,
             ConversationId::from_uuid(uuid::Uuid::from_u128(7)),
         );
-        assert!(!customer.identities.spilled() && !customer.conversations.spilled());
+        assert!(
+            matches!(customer.identities, Identities::One(_)) && !customer.conversations.spilled()
+        );
         let public = serde_json::to_value(customer.to_customer()).expect("serialises");
         let back: CustomerRecord = serde_json::from_value(public).expect("public shape loads");
         assert_eq!(back, customer);
-        push_short(
-            &mut customer.identities,
-            Identity::new(ChannelKind::Whatsapp, "+316"),
+        customer
+            .identities
+            .insert(Identity::new(ChannelKind::Whatsapp, "+316"));
+        customer
+            .identities
+            .insert(Identity::new(ChannelKind::X, "@anna"));
+        assert_eq!(customer.to_customer().identities.len(), 2, "no repeats");
+        let public = serde_json::to_value(customer.to_customer()).expect("serialises");
+        let back: CustomerRecord = serde_json::from_value(public).expect("public shape loads");
+        assert_eq!(back, customer);
+        assert_eq!(
+            std::mem::take(&mut customer.identities)
+                .iter()
+                .cloned()
+                .collect::<Identities>(),
+            back.identities
         );
-        assert!(customer.identities.spilled());
-        assert_eq!(customer.to_customer().identities.len(), 2);
+        assert!(customer.identities.is_empty());
     }
 
     #[test]
@@ -652,24 +750,25 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn hot_records_keep_their_sizes() {
         use std::mem::size_of;
-        assert_eq!(size_of::<ConversationCore>(), 192);
-        assert_eq!(size_of::<ConversationRecord>(), 240);
+        assert_eq!(size_of::<ConversationCore>(), 176);
+        assert_eq!(size_of::<ConversationRecord>(), 224);
         assert_eq!(size_of::<StoredMessage>(), 120);
-        assert_eq!(size_of::<CustomerRecord>(), 96);
+        assert_eq!(size_of::<CustomerRecord>(), 88);
+        assert_eq!(size_of::<Identities>(), 32, "as one identity");
         assert_eq!(size_of::<Tags>(), 8, "no tags is one null pointer");
     }
 
     #[test]
-    fn intents_stay_sorted_without_repeats_and_keep_one_inline() {
-        assert_eq!(std::mem::size_of::<Intents>(), 24, "one intent, no box");
+    fn intents_stay_sorted_without_repeats_and_conversations_share_each_set() {
+        assert_eq!(std::mem::size_of::<Intents>(), 8, "one pointer");
+        let mut sets = SharedSet::default();
         let mut intents = Intents::default();
-        intents.insert(&Intent::refund());
-        assert!(matches!(intents, Intents::One(_)));
-        intents.insert(&Intent::refund());
-        assert!(matches!(intents, Intents::One(_)));
-        intents.insert(&Intent::baggage());
-        intents.insert(&Intent::new("zz-custom"));
-        intents.insert(&Intent::baggage());
+        intents.insert(&Intent::refund(), &mut sets);
+        intents.insert(&Intent::refund(), &mut sets);
+        assert_eq!(&*intents, [Intent::refund()]);
+        intents.insert(&Intent::baggage(), &mut sets);
+        intents.insert(&Intent::new("zz-custom"), &mut sets);
+        intents.insert(&Intent::baggage(), &mut sets);
         assert_eq!(
             &*intents,
             [
@@ -678,15 +777,43 @@ mod tests {
                 Intent::new("zz-custom")
             ]
         );
+        assert_eq!(sets.len(), 1, "the sets it grew through were let go");
+        let mut other = Intents::default();
+        for intent in [
+            Intent::new("zz-custom"),
+            Intent::refund(),
+            Intent::baggage(),
+        ] {
+            other.insert(&intent, &mut sets);
+        }
+        let (Some(a), Some(b)) = (&intents.0, &other.0) else {
+            panic!("both hold a set");
+        };
+        assert!(std::ptr::eq(&**a, &**b), "one shared copy");
+        assert_eq!(sets.len(), 1);
+
         let json = serde_json::to_value(&intents).expect("serialises");
-        assert_eq!(
-            serde_json::from_value::<Intents>(json).expect("loads"),
-            intents
-        );
-        let one: Intents = serde_json::from_value(serde_json::json!(["refund"])).expect("loads");
-        assert!(matches!(one, Intents::One(_)));
+        assert_eq!(json, serde_json::json!(["baggage", "refund", "zz-custom"]));
+        let mut loaded = serde_json::from_value::<Intents>(json).expect("loads");
+        assert_eq!(loaded, intents);
+        loaded.adopt(&mut sets);
+        assert!(std::ptr::eq(&**loaded.0.as_ref().expect("a set"), &**a));
+        let unsorted: Intents =
+            serde_json::from_value(serde_json::json!(["refund", "baggage", "refund"]))
+                .expect("loads");
+        assert_eq!(&*unsorted, [Intent::baggage(), Intent::refund()]);
         let none: Intents = serde_json::from_value(serde_json::json!([])).expect("loads");
-        assert_eq!(none, Intents::None);
+        assert_eq!(none, Intents::default());
+
+        for mut held in [intents, other, loaded] {
+            held.release(&mut sets);
+            assert!(held.is_empty());
+        }
+        assert_eq!(
+            sets.len(),
+            0,
+            "let go with the last conversation holding it"
+        );
     }
 
     #[test]

@@ -3,12 +3,13 @@
 use super::config::EngineConfig;
 use super::event::{EventPayload, TransferTarget};
 use super::fingerprint_index::{same_fingerprint, FingerprintIndex, IndexKey};
-use super::ids::{fnv1a, splitmix64, IdGenerator, ShortId};
+use super::ids::{fnv1a, splitmix64, IdGenerator};
 pub(crate) use super::record::ConversationRecord;
-use super::record::{push_short, ConversationCore, CustomerRecord, MessageFields};
+use super::record::{push_short, ConversationCore, CustomerRecord, IntentSet, MessageFields};
 use super::routing_stage::{self, RouteWork};
-use super::shared_channel::ChannelRefs;
+use super::shared::{ChannelRefs, SharedSet};
 use super::table::KeyedTable;
+use crate::model::ids::ShortId;
 use crate::model::{
     Author, ChannelKind, ConversationId, CustomerId, Identity, Kind, MessageId, OutboundId,
     SmolStr, Status, Visibility,
@@ -75,6 +76,10 @@ pub struct EngineState {
     /// (derived from them, so not part of a snapshot).
     #[serde(skip)]
     pub(crate) channel_refs: ChannelRefs,
+    /// The one copy of each set of intents the hot conversations share
+    /// (derived from them, so not part of a snapshot).
+    #[serde(skip)]
+    pub(crate) intent_sets: SharedSet<IntentSet>,
     /// (network, handle) → customer, by fingerprint and short id; checked
     /// against the customer.
     pub(crate) identity_index: FingerprintIndex<Identity, CustomerId>,
@@ -187,11 +192,13 @@ fn push_compact<T>(vec: &mut Vec<T>, item: T) {
 }
 
 impl EngineState {
-    /// Points every conversation read from a snapshot at the shared copy of
-    /// its channel reference (each came with a copy of its own).
-    pub(crate) fn share_channels(&mut self) {
+    /// Points every conversation read from a snapshot at the shared copies
+    /// of its channel reference and its intents (each came with copies of
+    /// its own).
+    pub(crate) fn adopt_shared(&mut self) {
         for record in self.conversations.values_mut() {
             self.channel_refs.adopt(&mut record.conversation.channel);
+            record.conversation.intents.adopt(&mut self.intent_sets);
         }
     }
 
@@ -203,6 +210,7 @@ impl EngineState {
             conversations: KeyedTable::new(),
             customers: KeyedTable::new(),
             channel_refs: ChannelRefs::default(),
+            intent_sets: SharedSet::default(),
             identity_index: FingerprintIndex::new(),
             external_index: FingerprintIndex::new(),
             pending_sends: BTreeMap::new(),
@@ -523,9 +531,7 @@ impl EngineState {
             }
             EventPayload::IdentityLinked { customer, identity } => {
                 if let Some(c) = self.customers.get_mut(customer) {
-                    if !c.identities.contains(identity) {
-                        c.identities.push(identity.clone());
-                    }
+                    c.identities.insert(identity.clone());
                 }
                 self.index_identity(identity, *customer);
             }
@@ -537,10 +543,8 @@ impl EngineState {
                         }
                     }
                     if let Some(keeper) = self.customers.get_mut(survivor) {
-                        for identity in &gone.identities {
-                            if !keeper.identities.contains(identity) {
-                                keeper.identities.push(identity.clone());
-                            }
+                        for identity in gone.identities.iter() {
+                            keeper.identities.insert(identity.clone());
                         }
                         keeper
                             .conversations
@@ -553,7 +557,7 @@ impl EngineState {
                             keeper.set_name(gone.name());
                         }
                     }
-                    for identity in &gone.identities {
+                    for identity in gone.identities.iter() {
                         self.index_identity(identity, *survivor);
                     }
                 }
@@ -606,7 +610,7 @@ impl EngineState {
                         c.suggest_private = true;
                     }
                     for intent in &classification.intents {
-                        c.intents.insert(intent);
+                        c.intents.insert(intent, &mut self.intent_sets);
                     }
                     push_compact(
                         &mut record.messages,
@@ -1136,7 +1140,7 @@ impl EngineState {
             .map(|identity| Identity::new(identity.network, erased))
             .collect();
         let conversations = c.conversations.clone();
-        for identity in &identities {
+        for identity in identities.iter() {
             let hash = identity_key(identity);
             let customers = &self.customers;
             self.identity_index.release(
@@ -1157,11 +1161,12 @@ impl EngineState {
     }
 
     fn archive(&mut self, config: &EngineConfig, id: ConversationId, at: DateTime<Utc>) {
-        let Some(record) = self.conversations.remove(&id) else {
+        let Some(mut record) = self.conversations.remove(&id) else {
             return;
         };
         self.archived += 1;
         self.channel_refs.release(&record.conversation.channel);
+        record.conversation.intents.release(&mut self.intent_sets);
         if let Some((at, kind)) = record.timer {
             self.timers.remove(&(at, id, kind));
         }
@@ -1219,7 +1224,7 @@ impl EngineState {
         };
         if forget {
             if let Some(customer) = self.customers.remove(&customer_id) {
-                for identity in &customer.identities {
+                for identity in customer.identities.iter() {
                     let hash = identity_key(identity);
                     let customers = &self.customers;
                     self.identity_index.release(
@@ -1310,9 +1315,13 @@ mod tests {
         let events = desk
             .handle(Input::Inbound {
                 message,
-                classification: Some(Classification::query(Some(Language::ENGLISH))),
+                classification: Some(
+                    Classification::query(Some(Language::ENGLISH))
+                        .with_intent(crate::model::Intent::baggage()),
+                ),
             })
             .unwrap();
+        assert_eq!(desk.engine().state.intent_sets.len(), 1);
         let conversation = events
             .iter()
             .find_map(|e| match e.payload {
@@ -1365,11 +1374,77 @@ mod tests {
         let state = &desk.engine().state;
         assert_eq!(state.archived, 1);
         assert!(state.conversations.len() == 0);
+        assert_eq!(state.intent_sets.len(), 0, "its intents were let go");
+        assert_eq!(state.channel_refs.len(), 0, "and its channel");
         assert!(
             state.external_index.entries() == 0 && state.external_index.spilled_keys() == 0,
             "left indexed: {:?}",
             state.external_index
         );
         desk.check_replay().unwrap();
+    }
+
+    #[test]
+    fn conversations_with_the_same_intents_share_one_set_also_after_a_snapshot() {
+        use crate::engine::{Engine, Input};
+        use crate::model::{ChannelRef, Classification, InboundMessage, Intent, Language};
+        let x = ChannelRef::new(ChannelKind::X, "@KLM");
+        let config = || {
+            EngineConfig::new(crate::model::TenantId(uuid::Uuid::from_u128(0xC0FFEE)))
+                .with_channel(x.clone(), Some(Language::ENGLISH))
+        };
+        let mut engine = Engine::new(config());
+        let at: DateTime<Utc> = "2026-11-24T10:00:00Z".parse().unwrap();
+        for (n, intents) in [
+            [Intent::baggage(), Intent::refund()],
+            [Intent::refund(), Intent::baggage()],
+            [Intent::refund(), Intent::refund()],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut classification = Classification::query(Some(Language::ENGLISH));
+            for intent in intents {
+                classification = classification.with_intent(intent);
+            }
+            let message = InboundMessage::new(
+                x.clone(),
+                format!("tweet-{n}"),
+                Identity::new(ChannelKind::X, format!("@customer{n}")),
+                Visibility::Public,
+                "Where is my suitcase?",
+                at,
+            );
+            engine
+                .handle(
+                    at,
+                    Input::Inbound {
+                        message,
+                        classification: Some(classification),
+                    },
+                )
+                .unwrap();
+        }
+        let shared = |state: &EngineState| {
+            let mut lists: Vec<&[Intent]> = state
+                .conversations
+                .values()
+                .map(|r| &*r.conversation.intents)
+                .collect();
+            lists.sort_by_key(|list| list.len());
+            assert_eq!(lists[0], [Intent::refund()]);
+            assert_eq!(lists[1], [Intent::baggage(), Intent::refund()]);
+            assert!(
+                std::ptr::eq(lists[1].as_ptr(), lists[2].as_ptr()),
+                "one copy"
+            );
+            state.intent_sets.len()
+        };
+        assert_eq!(shared(&engine.state), 2);
+        let json = serde_json::to_string(engine.state()).unwrap();
+        let loaded =
+            Engine::from_snapshot(config(), serde_json::from_str(&json).unwrap(), []).unwrap();
+        assert_eq!(shared(&loaded.state), 2, "a snapshot's copies are adopted");
+        assert_eq!(loaded.state, engine.state);
     }
 }

@@ -9,11 +9,12 @@
 //! change an outcome.
 //!
 //! Records are placed by their key's 32-bit short form (for the engine's
-//! ids, the low bits of the minting counter: see `ids::short_id`), so an
+//! ids, the low bits of the minting counter: see `model::ids::short_id`), so an
 //! index that keeps only the short form can still find its record, by the
 //! short form and a check on the record itself (see `fingerprint_index`).
 
-use super::ids::ShortId;
+use crate::model::ids::ShortId;
+use crate::routing::fast::spread;
 use hashbrown::HashTable;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -29,13 +30,6 @@ pub(crate) trait Keyed {
 /// Boxed records by their key (see the module docs).
 pub(crate) struct KeyedTable<R: Keyed> {
     table: HashTable<Box<R>>,
-}
-
-/// Where a short form is placed: multiplied by an odd constant, so
-/// consecutive short forms (the engine's counter) land in distinct buckets
-/// and the top bits hashbrown compares first are well mixed.
-pub(crate) fn spread(short: u32) -> u64 {
-    u64::from(short).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 fn hash_of<R: Keyed>(key: &R::Key) -> u64 {

@@ -11,7 +11,7 @@ mod conversation;
 mod customer;
 #[cfg(feature = "arbitrary")]
 pub mod fuzz;
-mod ids;
+pub(crate) mod ids;
 mod language;
 mod message;
 mod sales;

@@ -10,15 +10,16 @@
 //! are reused last-freed first, so the layout depends only on the sequence
 //! of inserts and removals (deterministic, like everything in the engine).
 
-use super::FastMap;
-use std::collections::hash_map::Entry;
-use std::hash::Hash;
+use super::fast::spread;
+use crate::model::ids::ShortId;
+use hashbrown::HashTable;
 
-/// Values in a slot vector, found by key through a [`FastMap`] of slot
-/// numbers. Iteration follows the index and has no meaningful order.
+/// Values in a slot vector, found by key through a hashed index of slot
+/// numbers placed by the key's short form (see [`spread`]). Iteration
+/// follows the index and has no meaningful order.
 #[derive(Debug, Clone)]
 pub(crate) struct SlabMap<K, V> {
-    index: FastMap<K, u32>,
+    index: HashTable<(K, u32)>,
     slots: Vec<Option<V>>,
     free: Vec<u32>,
 }
@@ -26,34 +27,45 @@ pub(crate) struct SlabMap<K, V> {
 impl<K, V> Default for SlabMap<K, V> {
     fn default() -> Self {
         SlabMap {
-            index: FastMap::default(),
+            index: HashTable::new(),
             slots: Vec::new(),
             free: Vec::new(),
         }
     }
 }
 
-impl<K: Eq + Hash + Copy, V> SlabMap<K, V> {
+fn place<K: ShortId>(key: &K) -> u64 {
+    spread(key.short_id())
+}
+
+impl<K: ShortId, V> SlabMap<K, V> {
     /// How many entries it holds.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.index.len()
     }
 
+    /// The slot holding `key`'s value.
+    fn slot(&self, key: &K) -> Option<u32> {
+        self.index
+            .find(place(key), |(k, _)| k == key)
+            .map(|(_, slot)| *slot)
+    }
+
     /// Whether `key` has an entry.
     pub(crate) fn contains_key(&self, key: &K) -> bool {
-        self.index.contains_key(key)
+        self.slot(key).is_some()
     }
 
     /// The value for `key`.
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
-        let slot = *self.index.get(key)?;
+        let slot = self.slot(key)?;
         self.slots.get(slot as usize)?.as_ref()
     }
 
     /// The value for `key`, to change.
     pub(crate) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        let slot = *self.index.get(key)?;
+        let slot = self.slot(key)?;
         self.slots.get_mut(slot as usize)?.as_mut()
     }
 
@@ -62,12 +74,15 @@ impl<K: Eq + Hash + Copy, V> SlabMap<K, V> {
     /// # Panics
     /// When more than `u32::MAX` entries would be held at once.
     pub(crate) fn insert(&mut self, key: K, value: V) -> Option<V> {
-        match self.index.entry(key) {
-            Entry::Occupied(entry) => {
-                let slot = &mut self.slots[*entry.get() as usize];
+        match self
+            .index
+            .entry(place(&key), |(k, _)| *k == key, |(k, _)| place(k))
+        {
+            hashbrown::hash_table::Entry::Occupied(entry) => {
+                let slot = &mut self.slots[entry.get().1 as usize];
                 slot.replace(value)
             }
-            Entry::Vacant(entry) => {
+            hashbrown::hash_table::Entry::Vacant(entry) => {
                 let slot = match self.free.pop() {
                     Some(slot) => {
                         self.slots[slot as usize] = Some(value);
@@ -80,7 +95,7 @@ impl<K: Eq + Hash + Copy, V> SlabMap<K, V> {
                         slot
                     }
                 };
-                entry.insert(slot);
+                entry.insert((key, slot));
                 None
             }
         }
@@ -88,7 +103,12 @@ impl<K: Eq + Hash + Copy, V> SlabMap<K, V> {
 
     /// Takes the value for `key` out; its slot is reused by the next insert.
     pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
-        let slot = self.index.remove(key)?;
+        let (_, slot) = self
+            .index
+            .find_entry(place(key), |(k, _)| k == key)
+            .ok()?
+            .remove()
+            .0;
         let value = self.slots.get_mut(slot as usize)?.take();
         self.free.push(slot);
         value
@@ -108,37 +128,48 @@ impl<K: Eq + Hash + Copy, V> SlabMap<K, V> {
 #[cfg(test)]
 mod tests {
     use super::SlabMap;
+    use crate::model::ids::ShortId;
     use std::collections::BTreeMap;
+
+    /// A key whose short form is itself modulo 64, so that keys share one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+    struct Key(u32);
+
+    impl ShortId for Key {
+        fn short_id(&self) -> u32 {
+            self.0 % 64
+        }
+    }
 
     #[test]
     fn behaves_like_a_map_and_reuses_freed_slots() {
-        let mut map: SlabMap<u64, String> = SlabMap::default();
-        assert_eq!(map.insert(1, "a".into()), None);
-        assert_eq!(map.insert(2, "b".into()), None);
-        assert_eq!(map.insert(1, "c".into()).as_deref(), Some("a"));
+        let mut map: SlabMap<Key, String> = SlabMap::default();
+        assert_eq!(map.insert(Key(1), "a".into()), None);
+        assert_eq!(map.insert(Key(2), "b".into()), None);
+        assert_eq!(map.insert(Key(1), "c".into()).as_deref(), Some("a"));
         assert_eq!(map.len(), 2);
-        assert_eq!(map.get(&1).map(String::as_str), Some("c"));
-        assert_eq!(map.remove(&1).as_deref(), Some("c"));
-        assert_eq!(map.remove(&1), None);
-        assert!(!map.contains_key(&1));
-        map.insert(3, "d".into());
+        assert_eq!(map.get(&Key(1)).map(String::as_str), Some("c"));
+        assert_eq!(map.remove(&Key(1)).as_deref(), Some("c"));
+        assert_eq!(map.remove(&Key(1)), None);
+        assert!(!map.contains_key(&Key(1)));
+        map.insert(Key(3), "d".into());
         assert_eq!(map.slots.len(), 2, "the freed slot is taken again");
-        if let Some(value) = map.get_mut(&3) {
+        if let Some(value) = map.get_mut(&Key(3)) {
             value.push('!');
         }
-        let mut all: Vec<(u64, String)> = map.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let mut all: Vec<(u32, String)> = map.iter().map(|(k, v)| (k.0, v.clone())).collect();
         all.sort();
         assert_eq!(all, vec![(2, "b".to_string()), (3, "d!".to_string())]);
     }
 
     #[test]
     fn matches_a_btree_map_through_a_long_mixed_script() {
-        let mut map: SlabMap<u32, u32> = SlabMap::default();
+        let mut map: SlabMap<Key, u32> = SlabMap::default();
         let mut model = BTreeMap::new();
         let mut x: u32 = 12345;
         for step in 0..20_000u32 {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            let key = (x >> 8) % 500;
+            let key = Key((x >> 8) % 500);
             if x % 3 == 0 {
                 assert_eq!(map.remove(&key), model.remove(&key));
             } else {
@@ -147,7 +178,7 @@ mod tests {
             assert_eq!(map.len(), model.len());
             assert_eq!(map.get(&key), model.get(&key));
         }
-        let mut all: Vec<(u32, u32)> = map.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut all: Vec<(Key, u32)> = map.iter().map(|(k, v)| (*k, *v)).collect();
         all.sort();
         assert_eq!(all, model.into_iter().collect::<Vec<_>>());
         assert!(
