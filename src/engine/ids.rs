@@ -1,7 +1,5 @@
 //! Deterministic id minting: uuid v7 layout from `now` plus a counter.
 
-#[cfg(test)]
-use crate::model::ids::short_id;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -132,12 +130,19 @@ mod tests {
 
     #[test]
     fn consecutive_ids_have_distinct_short_forms() {
+        use crate::model::ids::short_id;
         let now: DateTime<Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
         let mut ids = IdGenerator::new(3);
         let mut seen = std::collections::HashSet::new();
+        let mut last: Option<u32> = None;
         for n in 0..10_000 {
             let at = now + chrono::Duration::milliseconds(n / 7);
-            assert!(seen.insert(short_id(&ids.mint(at))), "repeated at {n}");
+            let short = short_id(&ids.mint(at));
+            assert!(seen.insert(short), "repeated at {n}");
+            if let Some(last) = last {
+                assert_eq!(short, last.wrapping_add(1), "neighbours at {n}");
+            }
+            last = Some(short);
         }
     }
 

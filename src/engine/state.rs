@@ -157,8 +157,9 @@ fn identity_still_served(
 
 /// Whether a hot conversation with the short id `short` holds an external
 /// id with the fingerprint of `hash` under any channel index (so the index
-/// entry must stay). Runs only when another conversation has the leaving
-/// one's short id, which the engine's own ids never do.
+/// entry must stay). Its search of messages runs only when another
+/// conversation has the leaving one's short id, which the engine's own ids
+/// never do; otherwise this is one probe for an absent short id.
 fn external_still_served(
     conversations: &KeyedTable<ConversationRecord>,
     channels: u16,
