@@ -293,6 +293,19 @@ impl EngineState {
         }
     }
 
+    /// Lets go of `customer`'s hold on `identity` in the identity index
+    /// (the customer is leaving the hot state, or losing the identity).
+    fn unindex_identity(&mut self, identity: &Identity, customer: CustomerId) {
+        let hash = identity_key(identity);
+        let customers = &self.customers;
+        self.identity_index.release(
+            hash,
+            |key| key == identity,
+            customer,
+            || identity_still_served(customers, customer.short_id(), customer, hash),
+        );
+    }
+
     fn index_external(&mut self, channel: u16, external_id: &str, conversation: ConversationId) {
         let hash = external_key(channel, external_id);
         match self.external_index.short(hash) {
@@ -1142,14 +1155,7 @@ impl EngineState {
             .collect();
         let conversations = c.conversations.clone();
         for identity in identities.iter() {
-            let hash = identity_key(identity);
-            let customers = &self.customers;
-            self.identity_index.release(
-                hash,
-                |key| key == identity,
-                customer,
-                || identity_still_served(customers, customer.short_id(), customer, hash),
-            );
+            self.unindex_identity(identity, customer);
         }
         for id in conversations {
             if let Some(record) = self.conversations.get_mut(&id) {
@@ -1226,21 +1232,7 @@ impl EngineState {
         if forget {
             if let Some(customer) = self.customers.remove(&customer_id) {
                 for identity in customer.identities.iter() {
-                    let hash = identity_key(identity);
-                    let customers = &self.customers;
-                    self.identity_index.release(
-                        hash,
-                        |key| key == identity,
-                        customer_id,
-                        || {
-                            identity_still_served(
-                                customers,
-                                customer_id.short_id(),
-                                customer_id,
-                                hash,
-                            )
-                        },
-                    );
+                    self.unindex_identity(identity, customer_id);
                 }
             }
         }
@@ -1447,5 +1439,40 @@ mod tests {
             Engine::from_snapshot(config(), serde_json::from_str(&json).unwrap(), []).unwrap();
         assert_eq!(shared(&loaded.state), 2, "a snapshot's copies are adopted");
         assert_eq!(loaded.state, engine.state);
+    }
+
+    #[test]
+    fn customers_whose_ids_share_a_short_form_are_each_found_and_forgotten_alone() {
+        // Ids from elsewhere (a log written under another seed, say) may
+        // share the 32 bits the tables place records by; every lookup still
+        // checks the record itself.
+        let config = EngineConfig::new(crate::model::TenantId(uuid::Uuid::from_u128(0xC0FFEE)));
+        let mut state = EngineState::new(&config);
+        let at: DateTime<Utc> = "2026-11-24T10:00:00Z".parse().unwrap();
+        let shared_bits = 0xABCD_u128 << 30;
+        let ids: Vec<CustomerId> = (1..=3u128)
+            .map(|n| CustomerId::from_uuid(uuid::Uuid::from_u128((n << 100) | shared_bits)))
+            .collect();
+        assert!(ids.iter().all(|id| id.short_id() == ids[0].short_id()));
+        let handle = |n: usize| Identity::new(ChannelKind::X, format!("@shared{n}"));
+        for (n, customer) in ids.iter().enumerate() {
+            state.apply(
+                &config,
+                at,
+                n as u64 + 1,
+                &EventPayload::CustomerCreated {
+                    customer: *customer,
+                    identity: handle(n),
+                },
+            );
+        }
+        for (n, customer) in ids.iter().enumerate() {
+            assert_eq!(state.customer_of(&handle(n)), Some(*customer));
+        }
+        assert_eq!(state.customer_of(&handle(9)), None);
+        state.forget(ids[0]);
+        assert_eq!(state.customer_of(&handle(0)), None);
+        assert_eq!(state.customer_of(&handle(1)), Some(ids[1]));
+        assert_eq!(state.customer_of(&handle(2)), Some(ids[2]));
     }
 }
