@@ -116,13 +116,18 @@ impl<K, Id: ShortId> FingerprintIndex<K, Id> {
         }
     }
 
-    /// Keeps a key whose fingerprint's entry serves another live record.
-    pub(crate) fn spill(&mut self, hash: u64, key: K, id: Id) {
+    /// Keeps a key whose fingerprint's entry serves another live record;
+    /// a key spilled before (for a record it moved from) now names `id`.
+    pub(crate) fn spill(&mut self, hash: u64, key: K, id: Id)
+    where
+        K: PartialEq,
+    {
         debug_assert!(self.short(hash).is_some(), "a spilled key has an entry");
-        self.spilled
-            .entry(fingerprint(hash))
-            .or_default()
-            .push((key, id));
+        let keys = self.spilled.entry(fingerprint(hash)).or_default();
+        match keys.iter_mut().find(|(spilled, _)| *spilled == key) {
+            Some((_, holder)) => *holder = id,
+            None => keys.push((key, id)),
+        }
     }
 
     /// Lets go of `id`'s hold on a key, after `id`'s record has let go of
@@ -232,7 +237,7 @@ impl<K: Serialize + Clone, Id: ShortId + Serialize> Serialize for FingerprintInd
 
 impl<'de, K, Id> Deserialize<'de> for FingerprintIndex<K, Id>
 where
-    K: Deserialize<'de> + IndexKey,
+    K: Deserialize<'de> + IndexKey + PartialEq,
     Id: ShortId + Deserialize<'de>,
 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -410,6 +415,25 @@ mod tests {
         assert_eq!(harness.index.entries(), 1);
         assert_eq!(harness.lookup(7), Some(RecordId(2)));
         assert_eq!(harness.lookup(0), None);
+    }
+
+    #[test]
+    fn a_spilled_key_that_moves_to_another_record_names_only_the_new_one() {
+        let mut harness = Harness::default();
+        harness.add(0, RecordId(1));
+        harness.add(7, RecordId(2));
+        assert_eq!(harness.index.spilled_keys(), 1);
+        // Record 2 is merged into record 3: it leaves its table and its
+        // keys are indexed anew for record 3, as the engine does.
+        let keys = harness.records.remove(&RecordId(2)).unwrap_or_default();
+        for key in keys {
+            harness.add(key, RecordId(3));
+        }
+        assert_eq!(harness.index.spilled_keys(), 1, "moved, not doubled");
+        assert_eq!(harness.lookup(7), Some(RecordId(3)));
+        harness.remove_record(RecordId(3));
+        assert_eq!(harness.lookup(7), None);
+        assert_eq!(harness.index.spilled_keys(), 0);
     }
 
     #[test]
