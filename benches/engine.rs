@@ -16,9 +16,9 @@
 //! router, and of the whole engine state), which keep every hash table's
 //! size but give each vector exactly its length; what the engine holds
 //! beyond its copy is spare capacity, almost all in the router's vectors.
-//! The counter is a plain
-//! add, not a locked one: the figures are taken on one thread, and a locked
-//! add on every allocation would be timed with the engine.
+//! The counter is a plain add, not a locked one: the figures are taken on
+//! one thread, and a locked add on every allocation would be timed with the
+//! engine.
 //!
 //! Run: `cargo bench --bench engine` (add `-- --quick` for a short run).
 

@@ -167,11 +167,11 @@ impl<K, Id: ShortId> FingerprintIndex<K, Id> {
         if still_served() {
             return true;
         }
-        match self.spilled.get_mut(&fingerprint) {
-            Some(keys) => {
+        let keys = self.spilled.get_mut(&fingerprint);
+        match keys.and_then(|keys| Some((keys.first()?.1.short_id(), keys))) {
+            Some((heir, keys)) => {
                 // The first spilled key's record takes the entry over, and
                 // with it every spilled key of a record with its short id.
-                let heir = keys[0].1.short_id();
                 keys.retain(|(_, holder)| holder.short_id() != heir);
                 if keys.is_empty() {
                     self.spilled.remove(&fingerprint);
