@@ -308,7 +308,7 @@ impl Engine {
                 record
                     .messages
                     .iter()
-                    .find(|m| m.outbound.is_some() && !m.is_note() && m.agent().is_some())
+                    .find(|m| m.outbound.is_some() && m.agent_reply().is_some())
             })
             .is_some_and(|first| first.id == message);
         events.push(EventPayload::DeliveryFailedLate {

@@ -71,7 +71,7 @@ fn unanswered_at(record: &ConversationRecord) -> Few<DateTime<Utc>, 8> {
         .messages
         .iter()
         .rev()
-        .take_while(|m| m.is_note() || m.agent().is_none())
+        .take_while(|m| m.agent_reply().is_none())
         .filter(|m| m.is_from_customer())
     {
         times.push(message.at);

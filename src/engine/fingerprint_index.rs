@@ -99,9 +99,31 @@ impl<K, Id: ShortId> FingerprintIndex<K, Id> {
             .map(|(_, id)| *id)
     }
 
+    /// Indexes a key (`hash`, built by `key` when it must be kept whole)
+    /// for `id`'s record. An entry that already names `id`'s short id
+    /// serves it as it is. An entry naming another short id is kept for
+    /// that record when `serves_other` says a live record with that short
+    /// id may still need it, and the key is spilled; otherwise the entry
+    /// is pointed at `id` (added, or taken over from a record that left).
+    pub(crate) fn insert(
+        &mut self,
+        hash: u64,
+        id: Id,
+        key: impl FnOnce() -> K,
+        serves_other: impl FnOnce(u32) -> bool,
+    ) where
+        K: PartialEq,
+    {
+        match self.short(hash) {
+            Some(holder) if holder == id.short_id() => {}
+            Some(holder) if serves_other(holder) => self.spill(hash, key(), id),
+            _ => self.point(hash, id),
+        }
+    }
+
     /// Points the key's fingerprint at `id`'s record, adding the entry or
     /// replacing the short id it named.
-    pub(crate) fn point(&mut self, hash: u64, id: Id) {
+    fn point(&mut self, hash: u64, id: Id) {
         let fingerprint = fingerprint(hash);
         let short = id.short_id();
         match self.entries.entry(
@@ -118,7 +140,7 @@ impl<K, Id: ShortId> FingerprintIndex<K, Id> {
 
     /// Keeps a key whose fingerprint's entry serves another live record;
     /// a key spilled before (for a record it moved from) now names `id`.
-    pub(crate) fn spill(&mut self, hash: u64, key: K, id: Id)
+    fn spill(&mut self, hash: u64, key: K, id: Id)
     where
         K: PartialEq,
     {
@@ -317,10 +339,6 @@ mod tests {
             found.or_else(|| self.index.spilled(hash, |k| k.0 == key))
         }
 
-        fn short_held(&self, short: u32) -> bool {
-            self.records.keys().any(|id| id.short_id() == short)
-        }
-
         /// Whether a record with this short id holds a key with the
         /// fingerprint of `hash`.
         fn still_served(&self, short: u32, hash: u64) -> bool {
@@ -334,14 +352,13 @@ mod tests {
 
         fn add(&mut self, key: u32, id: RecordId) {
             self.records.entry(id).or_default().push(key);
-            let hash = Key(key).key_hash();
-            match self.index.short(hash) {
-                Some(holder) if holder != id.short_id() && self.short_held(holder) => {
-                    self.index.spill(hash, Key(key), id);
-                }
-                Some(holder) if holder == id.short_id() => {}
-                _ => self.index.point(hash, id),
-            }
+            let records = &self.records;
+            self.index.insert(
+                Key(key).key_hash(),
+                id,
+                || Key(key),
+                |holder| records.keys().any(|other| other.short_id() == holder),
+            );
         }
 
         fn remove_record(&mut self, id: RecordId) {

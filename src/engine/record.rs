@@ -66,10 +66,7 @@ impl Identities {
             return;
         }
         *self = match std::mem::take(self) {
-            Identities::Many(mut all) if all.is_empty() => {
-                all.push(identity);
-                Identities::from(all)
-            }
+            Identities::Many(all) if all.is_empty() => Identities::One(identity),
             Identities::Many(mut all) => {
                 all.reserve_exact(1);
                 all.push(identity);

@@ -616,7 +616,7 @@ fn survey_for(
                 .messages
                 .iter()
                 .rev()
-                .find_map(|m| m.agent().filter(|_| !m.is_note()))
+                .find_map(super::record::StoredMessage::agent_reply)
         }),
         first_response_secs: c
             .first_response_at

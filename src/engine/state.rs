@@ -272,25 +272,21 @@ impl EngineState {
     }
 
     fn index_identity(&mut self, identity: &Identity, customer: CustomerId) {
-        let hash = identity_key(identity);
-        match self.identity_index.short(hash) {
-            // The entry already leads to customers with this short id.
-            Some(holder) if holder == customer.short_id() => {}
-            Some(holder) if self.customers.holds_short(holder) => {
-                let holder_owns = self
-                    .customers
-                    .find_by_short(holder, |c| c.identities.contains(identity))
-                    .is_some();
-                if holder_owns {
-                    // The same identity cannot be indexed twice; the engine
-                    // links instead. Keep the index consistent regardless.
-                    self.identity_index.point(hash, customer);
-                } else {
-                    self.identity_index.spill(hash, identity.clone(), customer);
-                }
-            }
-            _ => self.identity_index.point(hash, customer),
-        }
+        let customers = &self.customers;
+        self.identity_index.insert(
+            identity_key(identity),
+            customer,
+            || identity.clone(),
+            |holder| {
+                // A holder that owns this very identity gives the entry up:
+                // the same identity cannot be indexed twice (the engine
+                // links instead), so the index follows the newest owner.
+                customers.holds_short(holder)
+                    && customers
+                        .find_by_short(holder, |c| c.identities.contains(identity))
+                        .is_none()
+            },
+        );
     }
 
     /// Lets go of `customer`'s hold on `identity` in the identity index
@@ -307,15 +303,13 @@ impl EngineState {
     }
 
     fn index_external(&mut self, channel: u16, external_id: &str, conversation: ConversationId) {
-        let hash = external_key(channel, external_id);
-        match self.external_index.short(hash) {
-            Some(holder) if holder == conversation.short_id() => {}
-            Some(holder) if self.conversations.holds_short(holder) => {
-                self.external_index
-                    .spill(hash, (channel, SmolStr::new(external_id)), conversation);
-            }
-            _ => self.external_index.point(hash, conversation),
-        }
+        let conversations = &self.conversations;
+        self.external_index.insert(
+            external_key(channel, external_id),
+            conversation,
+            || (channel, SmolStr::new(external_id)),
+            |holder| conversations.holds_short(holder),
+        );
     }
 
     /// Since when a conversation waits for an agent (queued, held or

@@ -129,6 +129,12 @@ impl StoredMessage {
         }
     }
 
+    /// The agent who wrote it, if it is an agent's reply (not an internal
+    /// note).
+    pub(crate) fn agent_reply(&self) -> Option<AgentId> {
+        self.agent().filter(|_| !self.is_note())
+    }
+
     /// The identity the customer wrote from, if the customer wrote it.
     pub(crate) fn customer_identity(&self) -> Option<Identity> {
         match &self.author {
@@ -273,6 +279,16 @@ mod tests {
             Some(AgentId::from_uuid(uuid::Uuid::from_u128(3)))
         );
         assert_eq!(agent.customer_identity(), None);
+        assert_eq!(agent.agent_reply(), agent.agent(), "a reply");
+        let note = StoredMessage::from(fields(
+            authors()[1].clone(),
+            Visibility::Private,
+            true,
+            false,
+        ));
+        assert_eq!(note.agent(), agent.agent());
+        assert_eq!(note.agent_reply(), None, "a note is no reply");
+        assert_eq!(customer.agent_reply(), None);
         assert!(!automation.is_from_customer());
         assert_eq!(automation.agent(), None);
     }
