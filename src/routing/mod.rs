@@ -142,7 +142,7 @@ pub mod offer;
 pub mod queue;
 pub mod relax;
 pub mod shift;
-mod slab;
+pub(crate) mod slab;
 pub mod strategy;
 mod waiting;
 

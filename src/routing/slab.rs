@@ -2,8 +2,9 @@
 //! small hashed index.
 //!
 //! The router keeps a record of about a hundred bytes per routed
-//! conversation. In a hash map that record sits in every bucket, and a hash
-//! table runs between half and seven eighths full, so a million open
+//! conversation (and the simulator one per simulated conversation). In a
+//! hash map that record sits in every bucket, and a hash table runs
+//! between half and seven eighths full, so a million open
 //! conversations held up to twice the records' size in buckets, and every
 //! growth moved each record. Here the index holds only a key and a slot
 //! number (20 bytes), the records sit packed in a vector, and freed slots
@@ -40,7 +41,6 @@ fn place<K: ShortId>(key: &K) -> u64 {
 
 impl<K: ShortId, V> SlabMap<K, V> {
     /// How many entries it holds.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.index.len()
     }
@@ -114,6 +114,15 @@ impl<K: ShortId, V> SlabMap<K, V> {
         value
     }
 
+    /// Takes every entry out, in no meaningful order, leaving the map empty.
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = (K, V)> + '_ {
+        let mut slots = std::mem::take(&mut self.slots);
+        self.free.clear();
+        self.index
+            .drain()
+            .filter_map(move |(key, slot)| slots.get_mut(slot as usize)?.take().map(|v| (key, v)))
+    }
+
     /// Every entry, in no meaningful order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> + '_ {
         self.index.iter().filter_map(|(key, slot)| {
@@ -185,5 +194,26 @@ mod tests {
             map.slots.len() <= 500,
             "slots never outnumber the keys ever held at once"
         );
+    }
+
+    #[test]
+    fn drain_takes_exactly_the_live_entries_and_leaves_it_empty() {
+        let mut map: SlabMap<Key, u32> = SlabMap::default();
+        for n in 0..10 {
+            map.insert(Key(n), n * 10);
+        }
+        map.remove(&Key(3));
+        map.remove(&Key(7));
+        let mut drained: Vec<(u32, u32)> = map.drain().map(|(k, v)| (k.0, v)).collect();
+        drained.sort();
+        assert_eq!(
+            drained,
+            [0, 1, 2, 4, 5, 6, 8, 9].map(|n| (n, n * 10)).to_vec()
+        );
+        assert_eq!(map.len(), 0);
+        assert!(map.slots.is_empty() && map.free.is_empty());
+        assert_eq!(map.insert(Key(1), 5), None, "usable after draining");
+        assert_eq!(map.get(&Key(1)), Some(&5));
+        assert_eq!(map.slots.len(), 1);
     }
 }

@@ -35,8 +35,9 @@
 //! their figures are in [`SimReport::sales`].
 //!
 //! Figures stream into running aggregates (histograms, counters); resolved
-//! conversations leave the engine's hot state quickly (short reopen window
-//! and retention), so memory follows open work, not history.
+//! conversations leave the engine's hot state quickly (a one-minute reopen
+//! window, then no retention: a conversation goes as it closes), so memory
+//! follows open work, not history.
 //!
 //! ```
 //! use caredesk::sim::{PlainQueue, SimConfig, Workload};

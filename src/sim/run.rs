@@ -15,14 +15,13 @@ use crate::model::{
     Agent, AgentId, Capacity, ChannelKind, ChannelRef, Classification, ConversationId, Identity,
     InboundMessage, Kind, Language, OutboundId, Presence, Status, TenantId, Visibility,
 };
-use crate::routing::fast::MixHasher;
+use crate::routing::slab::SlabMap;
 use crate::routing::FastMap;
 use crate::stats::{EtaEstimator, EtaInput, ResponseTimeHistogram};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use smol_str::format_smolstr;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
-use std::hash::BuildHasherDefault;
+use std::collections::BinaryHeap;
 
 const ETA_REFRESH: i64 = 5 * 60_000;
 const BINS: usize = 49;
@@ -145,12 +144,13 @@ pub struct Simulation {
     rng_customers: SimRng,
     rng_agents: SimRng,
     channels: Vec<ChannelRef>,
-    // Keyed by engine-minted ids: the engine's fixed hasher, not SipHash.
-    tracks: FastMap<ConversationId, Track>,
+    // Keyed by engine-minted ids, placed by their short form like the
+    // router's records (recent conversations share cache lines).
+    tracks: SlabMap<ConversationId, Track>,
     agents: Vec<SimAgent>,
     agent_index: FastMap<AgentId, u32>,
     capacity: u32,
-    waiting: HashSet<ConversationId, BuildHasherDefault<MixHasher>>,
+    waiting: SlabMap<ConversationId, ()>,
     next_customer: u64,
     next_external: u64,
     arrivals: u64,
@@ -231,10 +231,16 @@ impl Simulation {
             .iter()
             .map(|kind| ChannelRef::new(*kind, "@KLM"))
             .collect();
+        // Simulated customers never write to a conversation once it is
+        // answered or closed, so closed conversations leave the hot state at
+        // once (memory follows open work, and no input is spent on a
+        // retention timer). The one-minute reopen window leaves room for the
+        // survey sent on resolution to be reported delivered before its
+        // conversation goes.
         let mut engine_config = EngineConfig::new(tenant())
             .with_id_seed(seed)
             .with_reopen_window(Duration::minutes(1))
-            .with_retention(Duration::minutes(1))
+            .with_retention(Duration::zero())
             .with_mention_listen_window(Duration::hours(1));
         for channel in &channels {
             engine_config = engine_config.with_channel(channel.clone(), None);
@@ -309,14 +315,14 @@ impl Simulation {
             rng_customers: root.fork(2),
             rng_agents: root.fork(3),
             channels,
-            tracks: FastMap::default(),
+            tracks: SlabMap::default(),
             agents: Vec::with_capacity(agent_count as usize),
             agent_index: FastMap::with_capacity_and_hasher(
                 agent_count as usize,
                 Default::default(),
             ),
             capacity,
-            waiting: HashSet::default(),
+            waiting: SlabMap::default(),
             next_customer: 0,
             next_external: 0,
             arrivals: 0,
@@ -1043,7 +1049,7 @@ impl Simulation {
                     }
                 }
                 EventPayload::ConversationQueued { conversation } => {
-                    self.waiting.insert(*conversation);
+                    self.waiting.insert(*conversation, ());
                     let length = self.waiting.len() as u64;
                     if length > self.peak_queue {
                         self.peak_queue = length;
