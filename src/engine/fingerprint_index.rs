@@ -5,10 +5,10 @@
 //! takes 24 bytes an entry (the hash and a 16-byte id), which at a million
 //! open conversations is over a hundred bytes a conversation for the two
 //! indexes. Here an entry is the top half of the key's 64-bit hash (its
-//! fingerprint) and the record's 32-bit short id (`model::ids::short_id`). The
-//! record is found in its keyed table by the short id and a check that it
-//! really holds the key, so neither half has to be unique for a lookup to
-//! be right:
+//! fingerprint) and the record's 32-bit short id
+//! (`model::ids::short_id`). The record is found in its keyed table by the
+//! short id and a check that it really holds the key, so neither half has
+//! to be unique for a lookup to be right:
 //! - a key whose fingerprint's entry already serves another live record is
 //!   *spilled*: kept whole, with its record's full id, in a small ordered
 //!   map (a million random keys share about a hundred fingerprints);

@@ -95,15 +95,20 @@ impl<T: Eq + Hash> SharedSet<T> {
     {
         match self.0.get(value) {
             Some(shared) => Shared(Arc::clone(shared)),
-            None => self.share_value(value.clone()),
+            None => self.add(value.clone()),
         }
     }
 
     /// The shared copy of `value`, which becomes it on first use.
     pub(crate) fn share_value(&mut self, value: T) -> Shared<T> {
-        if let Some(shared) = self.0.get(&value) {
-            return Shared(Arc::clone(shared));
+        match self.0.get(&value) {
+            Some(shared) => Shared(Arc::clone(shared)),
+            None => self.add(value),
         }
+    }
+
+    /// Makes `value`, not held yet, the shared copy.
+    fn add(&mut self, value: T) -> Shared<T> {
         let shared = Arc::new(value);
         self.0.insert(Arc::clone(&shared));
         Shared(shared)

@@ -9,12 +9,13 @@
 //! change an outcome.
 //!
 //! Records are placed by their key's 32-bit short form (for the engine's
-//! ids, the low bits of the minting counter: see `model::ids::short_id`), so an
-//! index that keeps only the short form can still find its record, by the
-//! short form and a check on the record itself (see `fingerprint_index`).
+//! ids, the low bits of the minting counter: see `model::ids::short_id`),
+//! so an index that keeps only the short form can still find its record,
+//! by the short form and a check on the record itself (see
+//! `fingerprint_index`).
 
 use crate::model::ids::ShortId;
-use crate::routing::fast::spread;
+use crate::routing::fast::{place, spread};
 use hashbrown::HashTable;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -32,10 +33,6 @@ pub(crate) struct KeyedTable<R: Keyed> {
     table: HashTable<Box<R>>,
 }
 
-fn hash_of<K: ShortId>(key: &K) -> u64 {
-    spread(key.short_id())
-}
-
 impl<R: Keyed> KeyedTable<R> {
     /// An empty table.
     pub(crate) fn new() -> Self {
@@ -47,14 +44,14 @@ impl<R: Keyed> KeyedTable<R> {
     /// The record under `key`.
     pub(crate) fn get(&self, key: &R::Key) -> Option<&R> {
         self.table
-            .find(hash_of(key), |r| r.key() == key)
+            .find(place(key), |r| r.key() == key)
             .map(|r| &**r)
     }
 
     /// The record under `key`, to change (not its key).
     pub(crate) fn get_mut(&mut self, key: &R::Key) -> Option<&mut R> {
         self.table
-            .find_mut(hash_of(key), |r| r.key() == key)
+            .find_mut(place(key), |r| r.key() == key)
             .map(|r| &mut **r)
     }
 
@@ -82,11 +79,11 @@ impl<R: Keyed> KeyedTable<R> {
     /// Puts `record` under its key; returns the record it replaces.
     pub(crate) fn insert(&mut self, record: Box<R>) -> Option<Box<R>> {
         let key = *record.key();
-        let hash = hash_of(&key);
+        let hash = place(&key);
         // One probe: the entry is the slot found, or the place to fill.
         match self
             .table
-            .entry(hash, |r| *r.key() == key, |r| hash_of(r.key()))
+            .entry(hash, |r| *r.key() == key, |r| place(r.key()))
         {
             hashbrown::hash_table::Entry::Occupied(mut slot) => {
                 Some(std::mem::replace(slot.get_mut(), record))
@@ -101,7 +98,7 @@ impl<R: Keyed> KeyedTable<R> {
     /// Takes the record under `key` out.
     pub(crate) fn remove(&mut self, key: &R::Key) -> Option<Box<R>> {
         self.table
-            .find_entry(hash_of(key), |r| r.key() == key)
+            .find_entry(place(key), |r| r.key() == key)
             .ok()
             .map(|entry| entry.remove().0)
     }
@@ -181,7 +178,7 @@ where
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let pairs: Vec<(R::Key, Box<R>)> = Vec::deserialize(deserializer)?;
         let mut table = KeyedTable::new();
-        table.table.reserve(pairs.len(), |r| hash_of(R::key(r)));
+        table.table.reserve(pairs.len(), |r| place(R::key(r)));
         for (key, record) in pairs {
             if key != *record.key() {
                 return Err(serde::de::Error::custom(format!(

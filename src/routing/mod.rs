@@ -46,6 +46,11 @@ pub(crate) mod fast {
         u64::from(short) | tag
     }
 
+    /// Where a record keyed by `key` is placed: [`spread`] of its short form.
+    pub(crate) fn place<K: crate::model::ids::ShortId>(key: &K) -> u64 {
+        spread(key.short_id())
+    }
+
     /// A hash map with [`MixHasher`]: same inputs, same layout, every run.
     pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<MixHasher>>;
 

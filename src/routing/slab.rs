@@ -11,12 +11,12 @@
 //! are reused last-freed first, so the layout depends only on the sequence
 //! of inserts and removals (deterministic, like everything in the engine).
 
-use super::fast::spread;
+use super::fast::place;
 use crate::model::ids::ShortId;
 use hashbrown::HashTable;
 
 /// Values in a slot vector, found by key through a hashed index of slot
-/// numbers placed by the key's short form (see [`spread`]). Iteration
+/// numbers placed by the key's short form (see [`place`]). Iteration
 /// follows the index and has no meaningful order.
 #[derive(Debug, Clone)]
 pub(crate) struct SlabMap<K, V> {
@@ -33,10 +33,6 @@ impl<K, V> Default for SlabMap<K, V> {
             free: Vec::new(),
         }
     }
-}
-
-fn place<K: ShortId>(key: &K) -> u64 {
-    spread(key.short_id())
 }
 
 impl<K: ShortId, V> SlabMap<K, V> {
