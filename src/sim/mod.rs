@@ -8,8 +8,8 @@
 //! [`Input::Reply`](crate::engine::Input::Reply) after a think time, report
 //! the send as delivered, and resolve after a handling time. The loop is a
 //! priority queue of simulation actions keyed by (time, sequence number),
-//! interleaved with the engine's own deadlines ([`Input::Tick`](crate::engine::Input::Tick)
-//! (crate::engine::Input::Tick) at
+//! interleaved with the engine's own deadlines
+//! ([`Input::Tick`](crate::engine::Input::Tick) at
 //! [`Engine::next_deadline`](crate::engine::Engine::next_deadline)), so a run
 //! is exact and repeatable: the same [`SimConfig`] gives the same
 //! [`SimReport`], to the last digit.
