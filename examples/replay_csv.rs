@@ -9,7 +9,8 @@
 //! Input: a CSV with a header naming at least the columns `tweet_id`,
 //! `author_id`, `inbound`, `created_at`, `text` and `in_response_to_tweet_id`
 //! (any order; `response_tweet_id` and other columns are ignored). Ids may
-//! be written as floats (`3.0`); `inbound` is `True`/`False` in any case, or
+//! be written as floats (`3.0`); an empty `in_response_to_tweet_id`, or one
+//! holding `NaN`, `NA`, `null` or `None`, replies to nothing; `inbound` is `True`/`False` in any case, or
 //! `1`/`0`; `created_at` looks like `Tue Oct 31 22:10:47 +0000 2017`.
 //!
 //! Figures (see `caredesk::stats::threads` for the full rules): a thread
@@ -36,7 +37,8 @@
 //! names, so the 2.8-million-row data set streams through in seconds.
 
 use caredesk::stats::threads::{
-    parse_inbound, parse_post_id, parse_twitter_time, Post, ReplyGraph, ThreadFigures, ThreadReport,
+    is_missing_field, parse_inbound, parse_post_id, parse_twitter_time, Post, ReplyGraph,
+    ThreadFigures, ThreadReport,
 };
 use std::fmt::Write as _;
 use std::io::{self, BufReader, Read, Write};
@@ -238,7 +240,7 @@ fn add_row(
     let created_at = parse_twitter_time(created_text)
         .ok_or_else(|| format!("bad created_at {created_text:?}"))?;
     let reply_text = field(columns.in_response_to, "in_response_to_tweet_id")?;
-    let in_reply_to = if reply_text.trim().is_empty() {
+    let in_reply_to = if is_missing_field(reply_text) {
         None
     } else {
         Some(

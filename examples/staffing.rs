@@ -37,19 +37,27 @@
 //! reads back as the same number), not rounded: a comparison with another
 //! implementation can then pick its own tolerance, and nothing is lost.
 //!
-//! A line that is not valid JSON, misses a required field, or holds a value
-//! out of range (negative, a service level outside (0, 1), a shrinkage
-//! outside [0, 1), a maximum occupancy outside (0, 1]) prints
-//! `{"error":"..."}` and the next line is read. Blank lines print an error
+//! A line that is not a JSON object, misses a required field, or holds a
+//! value out of range (negative, a service level outside (0, 1), a
+//! shrinkage outside [0, 1), a maximum occupancy outside (0, 1]) prints
+//! `{"error":"..."}` and the next line is read; so does a question too big
+//! to count (a load above 1e9 erlangs, or a shrinkage or occupancy cap so
+//! close to its limit that the number of agents overflows). Blank lines print an error
 //! too, so output line `k` always answers input line `k`.
 
 use caredesk::staffing::StaffingRequest;
 use std::io::{self, BufRead, BufWriter, Write};
 
-fn answer(line: &str) -> String {
+/// The output line for one input line.
+pub fn answer(line: &str) -> String {
     let line = line.trim();
     if line.is_empty() {
         return error_line("empty line");
+    }
+    if !line.starts_with('{') {
+        // serde would also read the seven values as a positional array; the
+        // format is an object, and anything else is refused.
+        return error_line("invalid request: expected a JSON object");
     }
     let request: StaffingRequest = match serde_json::from_str(line) {
         Ok(request) => request,

@@ -435,6 +435,26 @@ pub fn parse_post_id(text: &str) -> Option<u64> {
         .then_some(float as u64)
 }
 
+/// Whether an optional field holds no value: it is blank, or holds one of
+/// the markers data tools write for a missing value (`NaN`, `NA`, `N/A`,
+/// `null`, `None`, in any case), as a pandas or R export of the data set
+/// may.
+///
+/// ```
+/// use caredesk::stats::threads::is_missing_field;
+/// assert!(is_missing_field(" "));
+/// assert!(is_missing_field("NaN"));
+/// assert!(!is_missing_field("119237.0"));
+/// ```
+#[must_use]
+pub fn is_missing_field(text: &str) -> bool {
+    let text = text.trim();
+    text.is_empty()
+        || ["nan", "na", "n/a", "null", "none"]
+            .iter()
+            .any(|marker| text.eq_ignore_ascii_case(marker))
+}
+
 /// Parses an inbound flag: `True`/`False` in any case, or `1`/`0`
 /// (surrounding blanks ignored); `None` for anything else.
 ///
@@ -817,6 +837,16 @@ mod tests {
         assert_eq!(parse_post_id(""), None);
         assert_eq!(parse_post_id("abc"), None);
         assert_eq!(parse_post_id("1e300"), None);
+    }
+
+    #[test]
+    fn missing_value_markers_read_as_no_value_and_ids_do_not() {
+        for missing in ["", "  ", "NaN", "nan", "NA", "n/a", "null", "None"] {
+            assert!(is_missing_field(missing), "{missing:?}");
+        }
+        for value in ["0", "3.0", "119237", "nano", "nat"] {
+            assert!(!is_missing_field(value), "{value:?}");
+        }
     }
 
     #[test]

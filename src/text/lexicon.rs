@@ -196,8 +196,7 @@ impl<T> PhraseMatcher<T> {
                     if phrase.word_end
                         && tail
                             .get(phrase.text.len()..)
-                            .and_then(|after| after.chars().next())
-                            .is_some_and(char::is_alphanumeric)
+                            .is_some_and(continues_the_word)
                     {
                         continue;
                     }
@@ -217,6 +216,19 @@ impl<T> PhraseMatcher<T> {
                 previous_visible = Some(c);
             }
         }
+    }
+}
+
+/// Whether the text right after a phrase continues its word: a letter or
+/// digit, or a negative contraction ("can't" is not the word "can").
+fn continues_the_word(after: &str) -> bool {
+    let mut chars = after.chars();
+    match chars.next() {
+        Some(c) if c.is_alphanumeric() => true,
+        Some('\'' | '\u{2019}') => {
+            chars.next() == Some('t') && !chars.next().is_some_and(char::is_alphanumeric)
+        }
+        _ => false,
     }
 }
 
@@ -1919,6 +1931,14 @@ const PT_WORDS: &[&str] = &[
     "deixei",
     "ninguém",
     "atende",
+    // everyday words, also as written without accents
+    "sempre",
+    "erro",
+    "tambem",
+    "entao",
+    "vcs",
+    "dá",
+    "tá",
 ];
 
 const TR_WORDS: &[&str] = &[
@@ -2381,6 +2401,19 @@ const NO_WORDS: &[&str] = &[
     "flyselskapet",
     "passasjer",
     "svare",
+    // everyday words spelt otherwise in Danish (glæder, mandskab, kedelig, sidder, ...)
+    "gleder",
+    "mannskap",
+    "mannskapet",
+    "kjedelig",
+    "sånn",
+    "kjempe",
+    "uken",
+    "spørsmål",
+    "beskjed",
+    "avlyst",
+    "skikkelig",
+    "gøy",
 ];
 
 const DA_WORDS: &[&str] = &[
@@ -3049,6 +3082,21 @@ const RU_WORDS: &[&str] = &[
     "же",
     "уже",
     "чтобы",
+    // everyday words spelt otherwise in Ukrainian and Bulgarian
+    "всегда",
+    "сразу",
+    "работает",
+    "хотя",
+    "никак",
+    "кстати",
+    "будет",
+    "будем",
+    "сижу",
+    "наконец",
+    "домой",
+    "вообще",
+    "поменять",
+    "даже",
 ];
 
 const UK_WORDS: &[&str] = &[
@@ -3376,6 +3424,10 @@ pub enum Cue {
     HelpRequest,
     /// A complaint ("unacceptable", "schandalig", "最悪").
     Complaint,
+    /// A report that something does not work or keeps the customer
+    /// waiting ("not working", "werkt niet", "エラー", "on hold"): a
+    /// request for care, though not a complaint about service.
+    Problem,
     /// Praise or thanks ("amazing crew", "bedankt", "最高").
     Praise,
     /// Money already paid or charged ("i paid", "betaald", "払った"): a
@@ -3393,6 +3445,7 @@ pub fn cues(cue: Cue, language: Language) -> &'static [&'static str] {
         Cue::Question => QUESTION_CUES,
         Cue::HelpRequest => HELP_CUES,
         Cue::Complaint => COMPLAINT_CUES,
+        Cue::Problem => PROBLEM_CUES,
         Cue::Praise => PRAISE_CUES,
         Cue::PastPayment => PAST_PAYMENT_CUES,
     };
@@ -3984,6 +4037,10 @@ const HELP_CUES: CueTable = &[
             "reactie",
             "zou u",
             "zouden jullie",
+            "<dm>",
+            "privébericht",
+            "prive bericht",
+            "stuur me",
         ],
     ),
     (
@@ -4004,6 +4061,10 @@ const HELP_CUES: CueTable = &[
             "kontakt",
             "antwort",
             "wie kann ich",
+            "<dm>",
+            "per dm",
+            "privatnachricht",
+            "schreibt mir",
         ],
     ),
     (
@@ -4028,6 +4089,12 @@ const HELP_CUES: CueTable = &[
             "répondez",
             "comment puis-je",
             "comment faire",
+            "<dm>",
+            "en privé",
+            "en prive",
+            "en mp",
+            "message privé",
+            "me contacter",
         ],
     ),
     (
@@ -4048,6 +4115,13 @@ const HELP_CUES: CueTable = &[
             "respondan",
             "cómo puedo",
             "como puedo",
+            "<dm>",
+            "por privado",
+            "por md",
+            "mensaje privado",
+            "escribidme",
+            "escríbanme",
+            "escribanme",
         ],
     ),
     (
@@ -4066,6 +4140,10 @@ const HELP_CUES: CueTable = &[
             "contattatemi",
             "rispondete",
             "come posso",
+            "<dm>",
+            "in privato",
+            "messaggio privato",
+            "scrivetemi",
         ],
     ),
     (
@@ -4085,6 +4163,11 @@ const HELP_CUES: CueTable = &[
             "entrem em contato",
             "respondam",
             "como posso",
+            "<dm>",
+            "no privado",
+            "por dm",
+            "mensagem privada",
+            "me chamem",
         ],
     ),
     (
@@ -4103,6 +4186,11 @@ const HELP_CUES: CueTable = &[
             "cevap verin",
             "ulaşamıyorum",
             "nasıl yapabilirim",
+            "<dm>",
+            "özelden",
+            "ozelden",
+            "mesaj atın",
+            "mesaj atin",
         ],
     ),
     (
@@ -4120,6 +4208,9 @@ const HELP_CUES: CueTable = &[
             "gi beskjed",
             "hvordan kan jeg",
             "hjelpe",
+            "<dm>",
+            "send meg",
+            "privat melding",
         ],
     ),
     (
@@ -4137,6 +4228,11 @@ const HELP_CUES: CueTable = &[
             "свяжитесь",
             "ответьте",
             "как мне",
+            "в личку",
+            "в лс",
+            "напишите мне",
+            "личные сообщения",
+            "личное сообщение",
         ],
     ),
     (
@@ -4159,6 +4255,7 @@ const HELP_CUES: CueTable = &[
             "回复",
             "回覆",
             "求助",
+            "私信",
             "怎么办",
             "怎麼辦",
         ],
@@ -4306,7 +4403,7 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "fr",
         &[
-            "nul",
+            "<nul",
             "honteux",
             "honte",
             "inadmissible",
@@ -4458,7 +4555,7 @@ const COMPLAINT_CUES: CueTable = &[
             "skuffende",
             "frekk",
             "sint",
-            "ingen",
+            "<ingen>",
             "mistet",
             "håpløst",
         ],
@@ -4577,6 +4674,136 @@ const COMPLAINT_CUES: CueTable = &[
             "เสียความรู้สึก",
         ],
     ),
+];
+
+const PROBLEM_CUES: CueTable = &[
+    (
+        "en",
+        &[
+            "not working",
+            "doesn't work",
+            "does not work",
+            "isn't working",
+            "won't let me",
+            "keeps failing",
+            "error message",
+            "<error>",
+            "on hold",
+            "broken",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "werkt niet",
+            "doet het niet",
+            "lukt niet",
+            "foutmelding",
+            "kapot",
+            "in de wacht",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "geht nicht",
+            "funktioniert nicht",
+            "klappt nicht",
+            "fehlermeldung",
+            "<fehler",
+            "kaputt",
+            "warteschleife",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "marche pas",
+            "fonctionne pas",
+            "n'arrive pas",
+            "<erreur",
+            "en panne",
+            "cassé",
+            "en attente",
+        ],
+    ),
+    (
+        "es",
+        &["no funciona", "no me deja", "<error", "roto", "en espera"],
+    ),
+    (
+        "it",
+        &[
+            "non funziona",
+            "non riesco",
+            "<errore",
+            "rotto",
+            "guasto",
+            "in attesa",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "não funciona",
+            "nao funciona",
+            "não consigo",
+            "nao consigo",
+            "dando erro",
+            "<erro>",
+            "quebrad",
+            "em espera",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "çalışmıyor",
+            "calismiyor",
+            "yapamıyorum",
+            "yapamiyorum",
+            "<hata",
+            "bozuk",
+            "bekliyorum",
+        ],
+    ),
+    (
+        "no",
+        &[
+            "fungerer ikke",
+            "virker ikke",
+            "feilmelding",
+            "ødelagt",
+            "telefonkø",
+        ],
+    ),
+    (
+        "ru",
+        &[
+            "не работает",
+            "не получается",
+            "ошибк",
+            "сломал",
+            "горячей линии",
+        ],
+    ),
+    ("zh", &["失败", "打不开", "坏了", "报错", "故障", "无法"]),
+    (
+        "ja",
+        &[
+            "できない",
+            "壊れ",
+            "エラー",
+            "使えない",
+            "開かない",
+            "待たされ",
+        ],
+    ),
+    (
+        "ko",
+        &["안 돼요", "안돼요", "안 떠요", "오류", "에러", "고장"],
+    ),
+    ("th", &["ใช้ไม่ได้", "รอสาย"]),
 ];
 
 const PRAISE_CUES: CueTable = &[
@@ -4875,6 +5102,21 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_contraction_is_not_the_word_it_starts_with() {
+        let mut matcher = PhraseMatcher::new();
+        matcher.add("^can>", "question").unwrap();
+        assert!(matches(&matcher, "can't wait for my flight").is_empty());
+        assert!(matches(&matcher, "can\u{2019}t wait").is_empty());
+        assert_eq!(matches(&matcher, "can i bring my dog"), ["question"]);
+        assert_eq!(matches(&matcher, "can't."), Vec::<&str>::new());
+        // Other apostrophes still end the word ("bag's", "can'").
+        let mut matcher = PhraseMatcher::new();
+        matcher.add("<bag>", "baggage").unwrap();
+        assert_eq!(matches(&matcher, "my bag's gone"), ["baggage"]);
+        assert_eq!(matches(&matcher, "the bag'"), ["baggage"]);
+    }
+
+    #[test]
     fn clause_marker_requires_clause_start() {
         let mut matcher = PhraseMatcher::new();
         matcher.add("^how>", "question").unwrap();
@@ -4904,17 +5146,46 @@ mod tests {
     #[test]
     fn every_reference_language_has_every_cue() {
         for language in Language::REFERENCE_DESK {
-            for cue in [Cue::Question, Cue::HelpRequest, Cue::Complaint, Cue::Praise] {
+            for cue in [
+                Cue::Question,
+                Cue::HelpRequest,
+                Cue::Complaint,
+                Cue::Problem,
+                Cue::Praise,
+            ] {
                 assert!(!cues(cue, language).is_empty(), "{language} {cue:?}");
             }
         }
     }
 
     #[test]
+    fn short_complaint_cues_do_not_fire_inside_longer_words() {
+        let matcher_for = |language: Language| {
+            let mut matcher = PhraseMatcher::new();
+            for phrase in cues(Cue::Complaint, language) {
+                matcher.add(phrase, *phrase).unwrap();
+            }
+            matcher
+        };
+        let norwegian = matcher_for(Language::NORWEGIAN);
+        assert!(matches(&norwegian, "innsjekkingen på nett").is_empty());
+        assert_eq!(matches(&norwegian, "ingen hjelper"), ["<ingen>"]);
+        let french = matcher_for(Language::FRENCH);
+        assert!(matches(&french, "mon vol est annulé").is_empty());
+        assert_eq!(matches(&french, "service nul"), ["<nul"]);
+    }
+
+    #[test]
     fn every_cue_phrase_parses() {
         let mut matcher = PhraseMatcher::new();
         for language in Language::REFERENCE_DESK {
-            for cue in [Cue::Question, Cue::HelpRequest, Cue::Complaint, Cue::Praise] {
+            for cue in [
+                Cue::Question,
+                Cue::HelpRequest,
+                Cue::Complaint,
+                Cue::Problem,
+                Cue::Praise,
+            ] {
                 for phrase in cues(cue, language) {
                     matcher.add(phrase, cue).unwrap();
                 }

@@ -52,6 +52,10 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock};
 
+/// The half-width of the neutral band: a score strictly between
+/// `-NEUTRAL_BAND` and `NEUTRAL_BAND` reads as neutral.
+pub const NEUTRAL_BAND: f32 = 0.05;
+
 /// Scores how positive or negative a text is.
 ///
 /// Implementations return a number in [-1, 1]; between -0.05 and 0.05 reads
@@ -1214,6 +1218,23 @@ mod tests {
     fn negated_negative_word_reads_mildly_positive() {
         let s = score("not bad");
         assert!(s > 0.05 && s < score("good"), "{s}");
+    }
+
+    #[test]
+    fn disbelief_does_not_negate_what_follows() {
+        assert!(score("can't believe you lost my bag") < -0.05);
+        assert!(score("I cannot believe how rude the agent was") < -0.05);
+        assert!(score("can't believe how kind the crew was") > 0.05);
+        assert!(score("can't thank you enough for finding my laptop") > 0.05);
+        // A plain "can't" still complains on its own.
+        assert!(score("can't check in online") < -0.05);
+    }
+
+    #[test]
+    fn ruin_and_insult_read_negative() {
+        assert!(score("thanks for ruining my birthday trip") < -0.05);
+        assert!(score("you should be ashamed of how you treated that family") < -0.05);
+        assert!(score("that apology email is insulting") < -0.05);
     }
 
     #[test]

@@ -29,6 +29,8 @@
 //! | `question` | `?`, a question word or particle in the message's language | 1.0 |
 //! | `help_request` | "help", "please", "hoe kan ik", "können Sie", "도와주세요", ... | 1.0 |
 //! | `complaint` | "unacceptable", "schandalig", "最悪", ... | 0.7 |
+//! | `problem_report` | "not working", "werkt niet", "エラー", "on hold", ... | 0.7 |
+//! | `negative_sentiment` | sentiment at or below -0.5 and no complaint phrase ("waardeloze service") | 0.7 |
 //! | `care_topic` | an intent other than complaint and compliment (baggage, refund, ...) | 0.6 |
 //! | `flight_reference` | a flight number such as `KL1234` or `KL 1234` | 0.5 |
 //! | `booking_reference` | a booking code or ticket number (from the PII detector) | 0.6 |
@@ -126,6 +128,10 @@ pub enum TriageError {
     InvalidDuplicateSettings(&'static str),
 }
 
+/// The sentiment at or below which a post counts as negative for
+/// [`KindWeights::negative_sentiment`].
+pub const NEGATIVE_SENTIMENT: f32 = -0.5;
+
 /// The weights of the query signals and the threshold a public post must
 /// reach to be a query (see the table in the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -139,6 +145,13 @@ pub struct KindWeights {
     pub help_request: f32,
     /// A complaint.
     pub complaint: f32,
+    /// A report that something does not work or keeps the customer waiting
+    /// ("not working", "werkt niet", "エラー", "on hold").
+    pub problem_report: f32,
+    /// A clearly negative sentiment (at or below
+    /// [`NEGATIVE_SENTIMENT`]) in a post without a complaint phrase: an
+    /// angry post is a complaint however it is worded.
+    pub negative_sentiment: f32,
     /// A care topic: an intent other than complaint and compliment.
     pub care_topic: f32,
     /// A flight number.
@@ -162,6 +175,8 @@ impl Default for KindWeights {
             question: 1.0,
             help_request: 1.0,
             complaint: 0.7,
+            problem_report: 0.7,
+            negative_sentiment: 0.7,
             care_topic: 0.6,
             flight_reference: 0.5,
             booking_reference: 0.6,
@@ -180,6 +195,8 @@ impl KindWeights {
             ("kind.question", self.question),
             ("kind.help_request", self.help_request),
             ("kind.complaint", self.complaint),
+            ("kind.problem_report", self.problem_report),
+            ("kind.negative_sentiment", self.negative_sentiment),
             ("kind.care_topic", self.care_topic),
             ("kind.flight_reference", self.flight_reference),
             ("kind.booking_reference", self.booking_reference),
@@ -362,6 +379,7 @@ impl Triage {
                 Cue::Question,
                 Cue::HelpRequest,
                 Cue::Complaint,
+                Cue::Problem,
                 Cue::Praise,
                 Cue::PastPayment,
             ] {
@@ -445,7 +463,7 @@ impl Triage {
         let lowered = text.to_lowercase();
 
         let mut intent_hits = vec![false; self.labels.len()];
-        let mut cue_hits = [false; 4];
+        let mut cue_hits = [false; 5];
         let mut past_payment = false;
         self.matcher
             .for_each_match(&lowered, |signal| match signal {
@@ -462,7 +480,8 @@ impl Triage {
                             Cue::Question => 0,
                             Cue::HelpRequest => 1,
                             Cue::Complaint => 2,
-                            _ => 3,
+                            Cue::Problem => 3,
+                            _ => 4,
                         };
                         if let Some(hit) = cue_hits.get_mut(slot) {
                             *hit = true;
@@ -470,7 +489,7 @@ impl Triage {
                     }
                 }
             });
-        let [mut question, help, complaint, praise] = cue_hits;
+        let [mut question, help, complaint, problem, praise] = cue_hits;
         question |= text.contains('?') || text.contains('？');
 
         let pii = self.pii.detect(text);
@@ -483,6 +502,8 @@ impl Triage {
             question,
             help,
             complaint,
+            problem,
+            negative: sentiment <= NEGATIVE_SENTIMENT,
             praise,
             flight: has_flight_number(text),
             booking: pii
@@ -500,7 +521,9 @@ impl Triage {
         let (kind, reasons) = self.decide(message, &signals);
 
         if let Some(index) = self.compliment {
-            if signals.complaint || signals.question || signals.help {
+            let negative = sentiment <= -crate::text::sentiment::NEUTRAL_BAND;
+            if signals.complaint || signals.problem || negative || signals.question || signals.help
+            {
                 if let Some(hit) = intent_hits.get_mut(index) {
                     *hit = false;
                 }
@@ -513,7 +536,13 @@ impl Triage {
                 .iter()
                 .any(|i| intent_hits.get(*i).copied().unwrap_or(false));
             if let Some(hit) = intent_hits.get_mut(index) {
-                if *hit && (signals.complaint || past_payment || care) {
+                if *hit
+                    && (signals.complaint
+                        || signals.problem
+                        || signals.negative
+                        || past_payment
+                        || care)
+                {
                     *hit = false;
                 }
                 if *hit {
@@ -583,6 +612,12 @@ impl Triage {
         add(s.question, w.question, "question");
         add(s.help, w.help_request, "help_request");
         add(s.complaint, w.complaint, "complaint");
+        add(s.problem, w.problem_report, "problem_report");
+        add(
+            s.negative && !s.complaint,
+            w.negative_sentiment,
+            "negative_sentiment",
+        );
         add(s.topic, w.care_topic, "care_topic");
         add(s.flight, w.flight_reference, "flight_reference");
         add(s.booking, w.booking_reference, "booking_reference");
@@ -590,7 +625,7 @@ impl Triage {
         add(s.name && !s.handle, w.mentions_brand, "mentions_brand");
         add(s.praise, w.praise, "praise");
         add(s.retweet, w.retweet, "retweet");
-        let requested = s.question || s.help || s.complaint;
+        let requested = s.question || s.help || s.complaint || s.problem || s.negative;
         if private {
             return (Kind::Query, reasons);
         }
@@ -614,6 +649,8 @@ struct Signals {
     question: bool,
     help: bool,
     complaint: bool,
+    problem: bool,
+    negative: bool,
     praise: bool,
     flight: bool,
     booking: bool,

@@ -7,6 +7,11 @@ use caredesk::staffing::{
     StaffingRequest, HOURS_PER_WEEK,
 };
 
+/// The example, compiled into the tests so its `answer` can be called.
+#[allow(dead_code)]
+#[path = "../../examples/staffing.rs"]
+mod staffing_example;
+
 fn round(value: f64, decimals: i32) -> f64 {
     let scale = 10f64.powi(decimals);
     (value * scale).round() / scale
@@ -79,6 +84,25 @@ fn shrinkage_and_occupancy_cap_combine() {
             asa_seconds: expected.asa_seconds,
         }
     );
+}
+
+#[test]
+fn example_answers_each_line_and_refuses_what_is_not_an_object() {
+    let good = r#"{"transactions":100,"interval_minutes":30,"aht_seconds":180,"target_seconds":20,"service_level":0.8}"#;
+    let answer: serde_json::Value = serde_json::from_str(&staffing_example::answer(good)).unwrap();
+    assert_eq!(answer["raw_positions"], 14);
+    assert_eq!(answer["positions"], 14);
+    for bad in [
+        "[100,30,180,20,0.8,0,1]",
+        "",
+        "not json",
+        r#"{"transactions":100}"#,
+        r#"{"transactions":1e12,"interval_minutes":1,"aht_seconds":3600,"target_seconds":20,"service_level":0.8}"#,
+    ] {
+        let answer: serde_json::Value =
+            serde_json::from_str(&staffing_example::answer(bad)).unwrap();
+        assert!(answer["error"].is_string(), "{bad}: {answer}");
+    }
 }
 
 #[test]

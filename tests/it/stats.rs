@@ -285,6 +285,26 @@ fn replay_without_any_answer_prints_null_percentiles() {
 }
 
 #[test]
+fn replay_reads_missing_value_markers_as_replying_to_nothing() {
+    // A pandas export writes ids as floats and may write a missing reply id
+    // as NaN; those rows still start threads.
+    let input =
+        "tweet_id,author_id,inbound,created_at,text,response_tweet_id,in_response_to_tweet_id\n\
+                 1.0,501,True,Tue Oct 31 22:10:47 +0000 2017,@AcmeAir hi,2.0,NaN\n\
+                 2.0,AcmeAir,False,Tue Oct 31 22:40:47 +0000 2017,@501 hello,nan,1.0\n\
+                 3.0,502,True,Tue Oct 31 23:00:00 +0000 2017,@acmeair anyone?,NA,null\n";
+    let (output, notes) = replay_json(input.as_bytes());
+    let expected = json!({
+        "companies": [{"company": "AcmeAir", "threads": 2, "answered": 1,
+                       "p50_minutes": 30.0, "p90_minutes": 30.0, "within_60_min": 0.5}],
+        "overall": {"threads": 2, "answered": 1, "p50_minutes": 30.0, "p90_minutes": 30.0,
+                    "within_60_min": 0.5},
+    });
+    assert_eq!(output, expected);
+    assert_eq!(notes, "");
+}
+
+#[test]
 fn replay_of_empty_input_is_an_empty_report() {
     let (output, _) = replay_json(b"");
     let expected = json!({
