@@ -2414,6 +2414,22 @@ const NO_WORDS: &[&str] = &[
     "avlyst",
     "skikkelig",
     "gøy",
+    // and their Danish forms are in the Danish list (hende, lægger, vejer, ...)
+    "henne",
+    "legger",
+    "veier",
+    "gir",
+    "spørre",
+    "spurte",
+    "tåke",
+    "kveld",
+    "reiste",
+    "kjæreste",
+    "snill",
+    "vann",
+    "utsikt",
+    "vei",
+    "lufta",
 ];
 
 const DA_WORDS: &[&str] = &[
@@ -2638,6 +2654,22 @@ const DA_WORDS: &[&str] = &[
     "tjekket",
     "jo",
     "lige",
+    // Danish forms of everyday words spelt otherwise in Norwegian (henne, legger, veier, ...)
+    "hende",
+    "lægger",
+    "vejer",
+    "giver",
+    "spørge",
+    "spurgte",
+    "tåge",
+    "rejste",
+    "kæreste",
+    "sød",
+    "vand",
+    "udsigt",
+    "vej",
+    "spørgsmål",
+    "besked",
 ];
 
 const SV_WORDS: &[&str] = &[
