@@ -3468,6 +3468,18 @@ pub enum Cue {
     PastPayment,
 }
 
+impl Cue {
+    /// Every kind of cue, in declaration order.
+    pub const ALL: [Cue; 6] = [
+        Cue::Question,
+        Cue::HelpRequest,
+        Cue::Complaint,
+        Cue::Problem,
+        Cue::Praise,
+        Cue::PastPayment,
+    ];
+}
+
 /// The cue phrases of one kind in one language, in the phrase syntax of
 /// [`PhraseMatcher`]; empty for a language without a list.
 ///
@@ -5178,13 +5190,7 @@ mod tests {
     #[test]
     fn every_reference_language_has_every_cue() {
         for language in Language::REFERENCE_DESK {
-            for cue in [
-                Cue::Question,
-                Cue::HelpRequest,
-                Cue::Complaint,
-                Cue::Problem,
-                Cue::Praise,
-            ] {
+            for cue in Cue::ALL {
                 assert!(!cues(cue, language).is_empty(), "{language} {cue:?}");
             }
         }
@@ -5211,13 +5217,7 @@ mod tests {
     fn every_cue_phrase_parses() {
         let mut matcher = PhraseMatcher::new();
         for language in Language::REFERENCE_DESK {
-            for cue in [
-                Cue::Question,
-                Cue::HelpRequest,
-                Cue::Complaint,
-                Cue::Problem,
-                Cue::Praise,
-            ] {
+            for cue in Cue::ALL {
                 for phrase in cues(cue, language) {
                     matcher.add(phrase, cue).unwrap();
                 }

@@ -375,14 +375,7 @@ impl Triage {
             }
         }
         for language in Language::REFERENCE_DESK {
-            for cue in [
-                Cue::Question,
-                Cue::HelpRequest,
-                Cue::Complaint,
-                Cue::Problem,
-                Cue::Praise,
-                Cue::PastPayment,
-            ] {
+            for cue in Cue::ALL {
                 for phrase in cues(cue, language) {
                     // The library's own lists: every phrase is non-empty (tested in lexicon).
                     let _ = matcher.add(phrase, Signal::Cue(cue, language));
@@ -490,7 +483,8 @@ impl Triage {
                 }
             });
         let [mut question, help, complaint, problem, praise] = cue_hits;
-        question |= text.contains('?') || text.contains('？');
+        // Latin, full-width (Chinese, Japanese) and Arabic question marks.
+        question |= text.contains(['?', '？', '؟']);
 
         let pii = self.pii.detect(text);
         let sentiment = self.scorer.score(text, guess.language);

@@ -633,3 +633,17 @@ fn posts_written_apart_from_the_word_lists_are_triaged_as_labelled() {
     assert!(share(kind_right, kind_total) >= 0.87, "{figures}");
     assert!(share(labels_found, labelled) >= 0.53, "{figures}");
 }
+
+#[test]
+fn a_question_in_a_language_outside_the_desk_is_still_a_query() {
+    let mut triage = triage();
+    // Arabic writes its own question mark; the language is unknown, the
+    // question is not.
+    let verdict = triage.classify(
+        &post("@a", "@KLM أين حقيبتي؟", start()),
+        &TriageContext::default(),
+    );
+    assert_eq!(verdict.language, None);
+    assert_eq!(verdict.kind, Kind::Query, "{verdict:?}");
+    assert!(verdict.reasons.contains(&"question".to_owned()));
+}
