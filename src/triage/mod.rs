@@ -128,6 +128,10 @@ pub enum TriageError {
     InvalidDuplicateSettings(&'static str),
 }
 
+/// How far below the threshold a sum of weights may fall through rounding
+/// and still reach it.
+const SCORE_TOLERANCE: f32 = 1e-4;
+
 /// The sentiment at or below which a post counts as negative for
 /// [`KindWeights::negative_sentiment`].
 pub const NEGATIVE_SENTIMENT: f32 = -0.5;
@@ -498,7 +502,9 @@ impl Triage {
             complaint,
             problem,
             negative: sentiment <= NEGATIVE_SENTIMENT,
-            praise,
+            // Praise in a post that reads negative is sarcasm ("lost my bag
+            // again, great"), not thanks.
+            praise: praise && sentiment > -crate::text::sentiment::NEUTRAL_BAND,
             flight: has_flight_number(text),
             booking: pii
                 .iter()
@@ -623,7 +629,9 @@ impl Triage {
         if private {
             return (Kind::Query, reasons);
         }
-        if score >= w.threshold {
+        // Weights are decimals held in binary: 0.7 + 0.6 - 0.3 sums to just
+        // under 1.0, and must reach a threshold of 1.0.
+        if score + SCORE_TOLERANCE >= w.threshold {
             return (Kind::Query, reasons);
         }
         if s.media && !requested {

@@ -785,7 +785,14 @@ pub(super) const DUTCH: LangSpec = LangSpec {
         ("beetje", -0.3),
     ],
     contrast: &["maar", "echter"],
-    enthusiastic: &[],
+    enthusiastic: &[
+        "geweldig*",
+        "fantastisch*",
+        "top",
+        "super",
+        "heerlijk",
+        "mooi",
+    ],
 };
 
 pub(super) const FRENCH: LangSpec = LangSpec {
@@ -878,7 +885,15 @@ pub(super) const FRENCH: LangSpec = LangSpec {
         ("peu", -0.3),
     ],
     contrast: &["mais", "cependant", "pourtant"],
-    enthusiastic: &[],
+    enthusiastic: &[
+        "génial",
+        "super",
+        "bravo",
+        "parfait",
+        "formidable",
+        "top",
+        "sympa",
+    ],
 };
 
 pub(super) const GERMAN: LangSpec = LangSpec {
@@ -969,7 +984,15 @@ pub(super) const GERMAN: LangSpec = LangSpec {
         ("etwas", -0.3),
     ],
     contrast: &["aber", "jedoch", "allerdings"],
-    enthusiastic: &[],
+    enthusiastic: &[
+        "toll",
+        "super",
+        "klasse",
+        "prima",
+        "großartig",
+        "wunderbar",
+        "spitze",
+    ],
 };
 
 pub(super) const ITALIAN: LangSpec = LangSpec {
@@ -1053,7 +1076,7 @@ pub(super) const ITALIAN: LangSpec = LangSpec {
         ("poco", -0.3),
     ],
     contrast: &["ma", "però", "tuttavia"],
-    enthusiastic: &[],
+    enthusiastic: &["fantastico", "perfetto", "bravi", "ottimo"],
 };
 
 pub(super) const SPANISH: LangSpec = LangSpec {
@@ -1144,7 +1167,13 @@ pub(super) const SPANISH: LangSpec = LangSpec {
         ("poco", -0.3),
     ],
     contrast: &["pero", "aunque"],
-    enthusiastic: &[],
+    enthusiastic: &[
+        "genial",
+        "estupendo",
+        "perfecto",
+        "maravilloso",
+        "fantástico",
+    ],
 };
 
 pub(super) const PORTUGUESE: LangSpec = LangSpec {
@@ -1223,7 +1252,7 @@ pub(super) const PORTUGUESE: LangSpec = LangSpec {
         ("pouco", -0.3),
     ],
     contrast: &["mas", "porém", "contudo"],
-    enthusiastic: &[],
+    enthusiastic: &["ótimo", "otimo", "perfeito", "excelente", "incrível", "top"],
 };
 
 pub(super) const NORWEGIAN: LangSpec = LangSpec {
@@ -1295,7 +1324,7 @@ pub(super) const NORWEGIAN: LangSpec = LangSpec {
         ("litt", -0.3),
     ],
     contrast: &["men", "likevel"],
-    enthusiastic: &[],
+    enthusiastic: &["flott", "strålende", "perfekt", "herlig", "fantastisk"],
 };
 
 pub(super) const RUSSIAN: LangSpec = LangSpec {
@@ -1377,7 +1406,7 @@ pub(super) const RUSSIAN: LangSpec = LangSpec {
         ("немного", -0.3),
     ],
     contrast: &["но", "однако"],
-    enthusiastic: &[],
+    enthusiastic: &["супер", "отлично", "прекрасно", "замечательно"],
 };
 
 pub(super) const TURKISH: LangSpec = LangSpec {
@@ -1447,7 +1476,7 @@ pub(super) const TURKISH: LangSpec = LangSpec {
         ("biraz", -0.3),
     ],
     contrast: &["ama", "fakat", "ancak"],
-    enthusiastic: &[],
+    enthusiastic: &["harika", "süper", "mükemmel", "muhteşem", "bravo"],
 };
 
 pub(super) const CHINESE: LangSpec = LangSpec {
