@@ -27,14 +27,15 @@
 //!
 //! | kind | shape | needs a context word nearby? |
 //! | --- | --- | --- |
-//! | [`PiiKind::BookingCode`] | six ASCII letters and digits | no when upper case and mixing letters and digits at least twice (`X7KQ2P`); yes for six capitals (`ABCDEF`) or a locator in lower case (`x7kq2p`) |
-//! | [`PiiKind::TicketNumber`] | 13 digits, optional spaces or dashes (`074-1234567890`) | no (a nearer phone or card word makes it a phone or card) |
+//! | [`PiiKind::BookingCode`] | six ASCII letters and digits | no when upper case and mixing letters and digits at least twice (`X7KQ2P`); yes for a locator in lower case (`x7kq2p`); six capitals (`ABCDEF`) need the booking word right before them, with nothing between but punctuation and linking words ("my booking code is ABCDEF") |
+//! | [`PiiKind::TicketNumber`] | 13 digits, optional spaces or dashes (`074-1234567890`) | no (a nearer phone or card word makes it a phone or card, and so does the grouping of a call abroad, `0031 6 12345678`, with no ticket word near) |
 //! | [`PiiKind::Email`] | `local@domain.tld` | no |
 //! | [`PiiKind::Phone`] | `+` and 8 to 15 digits; `00` and 11 to 15 digits; North-American `800-555-0199` | no; other national numbers of 7 to 15 digits need a phone word |
 //! | [`PiiKind::PaymentCard`] | 14 to 19 digits starting with 1 to 6, in groups of four (or Amex 4-6-5), Luhn-valid; 13 digits only with a card word | no |
 //! | [`PiiKind::Passport`] | 7 to 10 letters and digits with at least three digits, or 6 to 10 digits | yes |
 //!
-//! "Nearby" means within 64 bytes before or 40 bytes after the candidate.
+//! "Nearby" means within 64 bytes before or 40 bytes after the candidate,
+//! a word after it only in the same sentence.
 //! Context words are known in the fourteen languages of the reference desk
 //! (`booking`, `PNR`, `boekingscode`, `réservation`, `Buchungscode`, `予約番号`,
 //! `예약`, `การจอง`, `passport`, `Reisepass`, `паспорт`, `护照`, ...); when a
@@ -55,6 +56,62 @@ use std::sync::OnceLock;
 const CONTEXT_BEFORE: usize = 64;
 /// How far after a candidate (in bytes) a context word counts as near.
 const CONTEXT_AFTER: usize = 40;
+/// How far (in bytes) a booking word may end before a code of letters alone.
+const LINK_BEFORE_LETTER_CODE: usize = 24;
+/// Words that may stand between a booking word and a code of letters alone
+/// ("booking code is", "mijn boekingsnummer is", "n° de réservation :").
+const LINKING_WORDS: &[&str] = &[
+    "is",
+    "was",
+    "are",
+    "code",
+    "number",
+    "nr",
+    "no",
+    "ref",
+    "my",
+    "our",
+    "the",
+    "ist",
+    "lautet",
+    "nummer",
+    "mein",
+    "meine",
+    "unser",
+    "mijn",
+    "onze",
+    "het",
+    "de",
+    "est",
+    "mon",
+    "ma",
+    "notre",
+    "n",
+    "numéro",
+    "numero",
+    "número",
+    "es",
+    "mi",
+    "nuestra",
+    "nuestro",
+    "è",
+    "il",
+    "la",
+    "mio",
+    "é",
+    "o",
+    "a",
+    "minha",
+    "meu",
+    "er",
+    "min",
+    "mitt",
+    "kodu",
+    "код",
+    "номер",
+    "мой",
+    "моя",
+];
 
 /// Finds personal data in `text` with the default [`PiiDetector`] (every kind
 /// enabled, the built-in context words).
@@ -374,6 +431,8 @@ const PHONE_WORDS: &[&str] = &[
     "=text me",
     "=sms",
     "=my number",
+    "=contact me on",
+    "=contact me at",
     "=reach me",
     // nl
     "telefoon",
@@ -387,9 +446,14 @@ const PHONE_WORDS: &[&str] = &[
     "portable",
     "appel",
     "=mon numéro",
+    "=rappeler",
+    "=appelez",
+    "=rappelez",
     // de
     "telefon",
     "=handy",
+    "handynummer",
+    "erreichbar",
     "anruf",
     "=ruf",
     "rufnummer",
@@ -416,6 +480,7 @@ const PHONE_WORDS: &[&str] = &[
     "=meu numero",
     // no
     "=mobil",
+    "mobilnummer",
     "ringe",
     "=nummeret mitt",
     // ru
@@ -434,12 +499,14 @@ const PHONE_WORDS: &[&str] = &[
     "手机",
     "手機",
     "致电",
+    "拨打",
+    "撥打",
     // ja
     "携帯",
     "ケータイ",
     // ko
     "전화",
-    "연락처",
+    "연락",
     "핸드폰",
     "휴대폰",
     // th
@@ -488,6 +555,7 @@ const PASSPORT_WORDS: &[&str] = &[
     "passnummer",
     "=passet",
     "паспорт",
+    "загранпаспорт",
     "pasaport",
     "여권",
     "パスポート",
@@ -796,6 +864,7 @@ impl Scan<'_> {
     /// Distance in bytes from the span to the nearest context word of
     /// `kind`, if one is near.
     fn context(&mut self, kind: PiiKind, start: usize, end: usize) -> Option<usize> {
+        let text = self.text;
         let hits = self.hits();
         let mut best: Option<usize> = None;
         for hit in hits {
@@ -804,7 +873,15 @@ impl Scan<'_> {
             }
             let distance = if hit.end <= start && start - hit.end <= CONTEXT_BEFORE {
                 start - hit.end
-            } else if hit.start >= end && hit.start - end <= CONTEXT_AFTER {
+            } else if hit.start >= end
+                && hit.start - end <= CONTEXT_AFTER
+                // A word after the candidate speaks of it only in the same
+                // sentence: in "billet n° 057 2345679179. Mon numéro ..."
+                // the phone word belongs to what follows.
+                && !text
+                    .get(end..hit.start)
+                    .is_some_and(|gap| gap.contains(['.', '!', '?', '\n', '。', '！', '？']))
+            {
                 hit.start - end
             } else {
                 continue;
@@ -812,6 +889,34 @@ impl Scan<'_> {
             best = Some(best.map_or(distance, |b| b.min(distance)));
         }
         best
+    }
+
+    /// Whether a booking word comes right before `start`, with nothing
+    /// between but punctuation, digits and linking words ("booking: ABCDEF",
+    /// "my booking code is ABCDEF"). A code of letters alone looks like any
+    /// shouted word, so it needs its context word this close: in "BOOKING
+    /// XZ7KPM, FEE WAS WAIVED" or "a reservation for BERLIN" the words
+    /// WAIVED and BERLIN are not codes.
+    fn booking_word_right_before(&mut self, start: usize) -> bool {
+        let text = self.text;
+        self.hits().iter().any(|hit| {
+            if hit.kind != PiiKind::BookingCode || hit.end > start {
+                return false;
+            }
+            // The rest of the context word's own word ("boekings|code").
+            let Some(after) = text.get(hit.end..start) else {
+                return false;
+            };
+            let rest = after
+                .find(|c: char| !c.is_alphabetic() || is_unspaced_script(c))
+                .unwrap_or(after.len());
+            let between = &after[rest..];
+            between.len() <= LINK_BEFORE_LETTER_CODE
+                && between
+                    .split(|c: char| !c.is_alphabetic() || is_unspaced_script(c))
+                    .filter(|word| !word.is_empty())
+                    .all(|word| LINKING_WORDS.contains(&word.to_lowercase().as_str()))
+        })
     }
 
     /// Whether the span itself starts with a context word (of any kind):
@@ -910,7 +1015,7 @@ impl Scan<'_> {
         } else if lower == 0
             && !is_common_caps_word(token)
             && !self.is_context_word(start, end)
-            && self.context(PiiKind::BookingCode, start, end).is_some()
+            && self.booking_word_right_before(start)
         {
             self.push(PiiKind::BookingCode, start, end);
         }
@@ -1088,14 +1193,20 @@ impl Scan<'_> {
                 return Some(PiiKind::PaymentCard);
             }
             // "0031 20 123 4567" is 13 digits too: a phone word nearer than
-            // any ticket word makes it a phone.
+            // any ticket word makes it a phone, and so does the shape of an
+            // international call (00 and a country code, then groups) when
+            // no ticket word is near. A ticket groups as 3 + 10 ("001
+            // 2345678901", American Airlines' code is 001).
             let phone_context = self.context(PiiKind::Phone, start, end);
             let phone_nearer = match (phone_context, ticket_context) {
                 (Some(phone), Some(ticket)) => phone < ticket,
                 (Some(_), None) => true,
                 _ => false,
             };
-            if phone_nearer {
+            let dialled_abroad = self.bytes.get(start..start + 2) == Some(b"00")
+                && number.group_count >= 2
+                && groups.first() != Some(&3);
+            if phone_nearer || (dialled_abroad && ticket_context.is_none()) {
                 return Some(PiiKind::Phone);
             }
             return Some(PiiKind::TicketNumber);

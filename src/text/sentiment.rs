@@ -1281,6 +1281,7 @@ mod tests {
     #[test]
     fn questions_keep_complaints_negations_and_durations() {
         assert!(score("why is my flight cancelled again?") < -0.05);
+        assert!(score("why does boarding take so long?") < -0.05);
         assert!(score("why can't anyone answer the phone?") < -0.05);
         assert!(score("why does it take 3 days to get a response?") < -0.05);
         assert!(score("is it not good enough?") < -0.05);

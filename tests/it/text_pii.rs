@@ -272,3 +272,71 @@ fn check_spans(text: &str) -> Result<(), TestCaseError> {
     prop_assert!(findings.is_empty() || redacted != text);
     Ok(())
 }
+
+#[test]
+fn a_code_of_letters_alone_needs_its_booking_word_right_before_it() {
+    assert_eq!(
+        found("BOOKING XZ7KPM - CHANGE FEE WAS WAIVED BUT CHARGED ANYWAY"),
+        [(BookingCode, "XZ7KPM")]
+    );
+    assert_eq!(found("I have a reservation for BERLIN next week"), []);
+    assert_eq!(found("booking confirmed, see you in LISBON"), []);
+    assert_eq!(
+        found("my booking code is QWERTY"),
+        [(BookingCode, "QWERTY")]
+    );
+    assert_eq!(found("Buchungscode: QWERTY"), [(BookingCode, "QWERTY")]);
+    // Letters and digits together are distinctive enough further away.
+    assert_eq!(
+        found("booking for my mother and me, it is X7KQ2P"),
+        [(BookingCode, "X7KQ2P")]
+    );
+}
+
+#[test]
+fn an_international_call_prefix_makes_thirteen_digits_a_phone() {
+    assert_eq!(
+        found("Contact: 0031 6 12345678"),
+        [(Phone, "0031 6 12345678")]
+    );
+    // American Airlines' tickets start 001 and group as 3 + 10.
+    assert_eq!(found("001 2345678901"), [(TicketNumber, "001 2345678901")]);
+    assert_eq!(
+        found("ticket 0031 6 12345678"),
+        [(TicketNumber, "0031 6 12345678")]
+    );
+}
+
+#[test]
+fn more_phone_and_passport_words() {
+    assert_eq!(
+        found("Handynummer: 0171 2345678"),
+        [(Phone, "0171 2345678")]
+    );
+    assert_eq!(
+        found("Mobilnummeret mitt er 412 34 567"),
+        [(Phone, "412 34 567")]
+    );
+    assert_eq!(
+        found("Загранпаспорт 75 1234567"),
+        [(Passport, "75 1234567")]
+    );
+}
+
+#[test]
+fn a_context_word_in_the_next_sentence_does_not_name_a_number() {
+    assert_eq!(
+        found("billet n° 057 2345679179. Mon numéro de passeport est 12AB34567."),
+        [(TicketNumber, "057 2345679179"), (Passport, "12AB34567")]
+    );
+    // In the same sentence a word after the number still counts.
+    assert_eq!(found("06 12345678 (mobile)"), [(Phone, "06 12345678")]);
+}
+
+#[test]
+fn korean_contact_word_names_a_phone() {
+    assert_eq!(
+        found("02-1234-5678로 연락 주세요"),
+        [(Phone, "02-1234-5678")]
+    );
+}

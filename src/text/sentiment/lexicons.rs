@@ -450,7 +450,9 @@ pub(super) const ENGLISH: LangSpec = LangSpec {
         ("anymore", -0.6),
         ("unable", -1.0),
         ("seriously", -0.8),
-        ("why", -0.6),
+        // "why" questions to an airline are complaints ("why is my flight
+        // cancelled?"): strong enough to survive the question rule.
+        ("why", -1.0),
         ("still", -0.5),
         ("again", -0.3),
         ("thanks for nothing", -2.8),
