@@ -44,7 +44,8 @@
 //!
 //! Left alone on purpose: flight numbers (`KL1234`, `U21234`), dates
 //! (`2026-11-23`), times, prices (`€1,234.56`), plain years and counts,
-//! `@handles`, `#hashtags`, and anything inside a URL. Digits must be ASCII
+//! `@handles`, `#hashtags`, anything inside a URL, and numbers right after
+//! a word naming them as a postal code or a barcode (`CEP`, `〒`, `EAN`). Digits must be ASCII
 //! (full-width digits are not recognised).
 
 use crate::model::Language;
@@ -56,6 +57,37 @@ use std::sync::OnceLock;
 const CONTEXT_BEFORE: usize = 64;
 /// How far after a candidate (in bytes) a context word counts as near.
 const CONTEXT_AFTER: usize = 40;
+/// How far before a number (in bytes) a word naming it as not personal
+/// counts.
+const NOT_PERSONAL_BEFORE: usize = 40;
+/// Words that name the number after them as not personal data: postal codes
+/// and product barcodes.
+const NOT_PERSONAL_WORDS: &[&str] = &[
+    "postcode",
+    "post code",
+    "postal code",
+    "zip",
+    "postleitzahl",
+    "plz",
+    "code postal",
+    "código postal",
+    "codigo postal",
+    "cep",
+    "codice postale",
+    "postnummer",
+    "posta kodu",
+    "индекс",
+    "〒",
+    "郵便番号",
+    "邮编",
+    "邮政编码",
+    "우편번호",
+    "รหัสไปรษณีย์",
+    "barcode",
+    "bar code",
+    "ean",
+    "gtin",
+];
 /// How far (in bytes) a booking word may end before a code of letters alone.
 const LINK_BEFORE_LETTER_CODE: usize = 24;
 /// Words that may stand between a booking word and a code of letters alone
@@ -1026,13 +1058,47 @@ impl Scan<'_> {
     fn number(&mut self, start: usize) -> usize {
         let number = self.read_number(start);
         let resume = number.end.max(start + 1);
-        if self.is_embedded_number(&number) || self.is_price(&number) {
+        if self.is_embedded_number(&number)
+            || self.is_price(&number)
+            || self.named_as_not_personal(number.start)
+        {
             return resume;
         }
         if let Some(kind) = self.classify_number(&number) {
             self.push(kind, number.start, number.end);
         }
         resume
+    }
+
+    /// Whether the words right before a number name it as something that is
+    /// not personal data: a postal code (`CEP 01310-100`, `〒100-0005`) or a
+    /// product barcode (`EAN 8712345678906`).
+    fn named_as_not_personal(&self, start: usize) -> bool {
+        let from = start.saturating_sub(NOT_PERSONAL_BEFORE);
+        let from = (from..start)
+            .find(|i| self.text.is_char_boundary(*i))
+            .unwrap_or(start);
+        let Some(before) = self.text.get(from..start) else {
+            return false;
+        };
+        let before = before.to_lowercase();
+        NOT_PERSONAL_WORDS.iter().any(|word| {
+            if !word.is_ascii() {
+                return before.contains(word);
+            }
+            // A Latin word must stand alone: "ean" is not in "clean".
+            before.match_indices(word).any(|(at, _)| {
+                let alone_before = before[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                let alone_after = before[at + word.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !c.is_alphanumeric());
+                alone_before && alone_after
+            })
+        })
     }
 
     fn read_number(&self, start: usize) -> Number {

@@ -340,3 +340,33 @@ fn korean_contact_word_names_a_phone() {
         [(Phone, "02-1234-5678")]
     );
 }
+
+#[test]
+fn postal_codes_and_barcodes_are_not_personal_numbers() {
+    assert_eq!(
+        found("O meu telefone é 912 345 678. Código postal 1100-148 Lisboa."),
+        [(Phone, "912 345 678")]
+    );
+    assert_eq!(
+        found("お電話は03-1234-5678までお願いします。〒100-0005 東京都"),
+        [(Phone, "03-1234-5678")]
+    );
+    assert_eq!(found("The barcode on the receipt reads 8712345678906"), []);
+    assert_eq!(
+        found("ticket 0742345678901"),
+        [(TicketNumber, "0742345678901")]
+    );
+}
+
+#[test]
+fn a_word_that_only_contains_a_postal_word_does_not_hide_a_phone() {
+    // "clean" holds "ean", "zipper" holds "zip".
+    assert_eq!(
+        found("the cabin was clean, phone 06 12345678"),
+        [(Phone, "06 12345678")]
+    );
+    assert_eq!(
+        found("my zipper broke, call 06 12345678"),
+        [(Phone, "06 12345678")]
+    );
+}
