@@ -45,8 +45,8 @@
 //! Left alone on purpose: flight numbers (`KL1234`, `U21234`), dates
 //! (`2026-11-23`), times, prices (`€1,234.56`), plain years and counts,
 //! `@handles`, `#hashtags`, anything inside a URL, and numbers right after
-//! a word naming them as a postal code or a barcode (`CEP`, `〒`, `EAN`). Digits must be ASCII
-//! (full-width digits are not recognised).
+//! a word naming them as a postal code or a barcode (`CEP`, `〒`, `EAN`).
+//! Digits must be ASCII (full-width digits are not recognised).
 
 use crate::model::Language;
 pub use crate::model::{PiiFinding, PiiKind};
