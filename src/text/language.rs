@@ -418,8 +418,11 @@ fn confidence_of(best: f32, second: f32) -> f32 {
     if best <= 0.0 {
         return 0.0;
     }
+    // The lead as a share of the best score, or the lead itself (one
+    // distinctive word, weight 1, gives 0.63), whichever says more: close
+    // languages share most of their words, so their shares stay small.
     let lead = best - second.max(0.0);
-    let margin = (lead / best).max(1.0 - (-lead / 1.0).exp()).clamp(0.0, 1.0);
+    let margin = (lead / best).max(1.0 - (-lead).exp()).clamp(0.0, 1.0);
     let evidence = 1.0 - (-best / 1.2).exp();
     (margin * evidence).clamp(0.0, 1.0)
 }
