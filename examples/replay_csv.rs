@@ -10,8 +10,9 @@
 //! `author_id`, `inbound`, `created_at`, `text` and `in_response_to_tweet_id`
 //! (any order; `response_tweet_id` and other columns are ignored). Ids may
 //! be written as floats (`3.0`); an empty `in_response_to_tweet_id`, or one
-//! holding `NaN`, `NA`, `null` or `None`, replies to nothing; `inbound` is `True`/`False` in any case, or
-//! `1`/`0`; `created_at` looks like `Tue Oct 31 22:10:47 +0000 2017`.
+//! holding `NaN`, `NA`, `null` or `None`, replies to nothing; `inbound` is
+//! `True`/`False` in any case, or `1`/`0`; `created_at` looks like
+//! `Tue Oct 31 22:10:47 +0000 2017`.
 //!
 //! Figures (see `caredesk::stats::threads` for the full rules): a thread
 //! starts at each inbound tweet that replies to nothing; its first response

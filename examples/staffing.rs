@@ -42,8 +42,8 @@
 //! shrinkage outside [0, 1), a maximum occupancy outside (0, 1]) prints
 //! `{"error":"..."}` and the next line is read; so does a question too big
 //! to count (a load above 1e9 erlangs, or a shrinkage or occupancy cap so
-//! close to its limit that the number of agents overflows). Blank lines print an error
-//! too, so output line `k` always answers input line `k`.
+//! close to its limit that the number of agents overflows). Blank lines
+//! print an error too, so output line `k` always answers input line `k`.
 
 use caredesk::staffing::StaffingRequest;
 use std::io::{self, BufRead, BufWriter, Write};
