@@ -51,8 +51,8 @@ impl IntentRule {
 /// [`Taxonomy::with_rule`] or by adding phrases to a rule. The labels
 /// `complaint` and `compliment` are special in one way: `compliment` is
 /// withheld when the message also complains (a complaint phrase or a
-/// negative sentiment), asks or asks for help ("thanks, but where is my
-/// bag?" and "thanks for ruining my trip" are not praise).
+/// negative sentiment), reports a problem, asks or asks for help ("thanks,
+/// but where is my bag?" and "thanks for ruining my trip" are not praise).
 ///
 /// ```
 /// use caredesk::model::{Intent, Language};
