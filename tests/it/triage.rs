@@ -685,3 +685,49 @@ fn praise_in_a_post_that_reads_negative_is_sarcasm_not_thanks() {
         assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
     }
 }
+
+#[test]
+fn rudeness_of_staff_is_a_complaint_in_several_languages() {
+    let mut triage = triage();
+    for text in [
+        "@KLM the gate agent was so unfriendly to my mother",
+        "@KLM onvriendelijke stewardess op mijn vlucht",
+        "@KLM der Flugbegleiter war total unhöflich",
+        "@KLM personnel désagréable à l'embarquement",
+        "@KLM la azafata fue muy grosera",
+        "@KLM personale scortese al gate",
+        "@KLM comissária muito grosseira",
+        "@KLM kabin memuru çok kabaydı",
+        "@KLM kabinpersonalet var uhøflig",
+        "@KLM стюардесса ответила грубо",
+        "@KLM 地勤态度差",
+        "@KLM 係員の態度が悪かった",
+        "@KLM 승무원이 너무 불친절했어요",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert!(
+            verdict.intents.contains(&Intent::complaint()),
+            "{text} {verdict:?}"
+        );
+        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
+    }
+}
+
+#[test]
+fn praise_words_inside_longer_words_are_not_praise() {
+    let mut triage = triage();
+    for text in [
+        "@KLM very unhappy with the service today",
+        "@KLM the crew was unfriendly",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert!(
+            !verdict.reasons.contains(&"praise".to_owned()),
+            "{text} {verdict:?}"
+        );
+        assert!(
+            !verdict.intents.contains(&Intent::compliment()),
+            "{text} {verdict:?}"
+        );
+    }
+}

@@ -277,6 +277,8 @@ pub(super) const ENGLISH: LangSpec = LangSpec {
         ("incompetence", -2.8),
         ("useless", -2.6),
         ("unhelpful", -2.4),
+        ("unfriendly", -2.2),
+        ("impolite", -2.2),
         ("pathetic", -2.8),
         ("shameful", -2.6),
         ("shame", -2.0),
