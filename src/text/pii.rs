@@ -61,21 +61,22 @@ const CONTEXT_AFTER: usize = 40;
 /// counts.
 const NOT_PERSONAL_BEFORE: usize = 40;
 /// Words that name the number after them as not personal data: postal codes
-/// and product barcodes.
+/// and product barcodes (context words like the others: `=` marks a whole
+/// word, so "ean" is not found in "clean").
 const NOT_PERSONAL_WORDS: &[&str] = &[
-    "postcode",
-    "post code",
-    "postal code",
-    "zip",
-    "postleitzahl",
-    "plz",
-    "code postal",
-    "código postal",
-    "codigo postal",
-    "cep",
-    "codice postale",
-    "postnummer",
-    "posta kodu",
+    "=postcode",
+    "=post code",
+    "=postal code",
+    "=zip",
+    "=postleitzahl",
+    "=plz",
+    "=code postal",
+    "=código postal",
+    "=codigo postal",
+    "=cep",
+    "=codice postale",
+    "=postnummer",
+    "=posta kodu",
     "индекс",
     "〒",
     "郵便番号",
@@ -83,10 +84,10 @@ const NOT_PERSONAL_WORDS: &[&str] = &[
     "邮政编码",
     "우편번호",
     "รหัสไปรษณีย์",
-    "barcode",
-    "bar code",
-    "ean",
-    "gtin",
+    "=barcode",
+    "=bar code",
+    "=ean",
+    "=gtin",
 ];
 /// How far (in bytes) a booking word may end before a code of letters alone.
 const LINK_BEFORE_LETTER_CODE: usize = 24;
@@ -597,11 +598,20 @@ const PASSPORT_WORDS: &[&str] = &[
     "หนังสือเดินทาง",
 ];
 
+/// What a context word says about a number or token near it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContextKind {
+    /// It is this kind of personal data ("booking", "phone").
+    Pii(PiiKind),
+    /// It is not personal data (a postal code, a barcode).
+    NotPersonal,
+}
+
 /// One compiled context word.
 #[derive(Debug, Clone)]
 struct Needle {
     bytes: Vec<u8>,
-    kind: PiiKind,
+    kind: ContextKind,
     whole_word: bool,
     /// Whether the word must start (and, if whole, end) at a word boundary;
     /// false for words in scripts written without spaces.
@@ -627,13 +637,16 @@ impl ContextMatcher {
         ];
         for (kind, words) in builtin {
             for word in words {
-                push_needle(&mut needles, kind, word);
+                push_needle(&mut needles, ContextKind::Pii(kind), word);
             }
+        }
+        for word in NOT_PERSONAL_WORDS {
+            push_needle(&mut needles, ContextKind::NotPersonal, word);
         }
         for (kind, by_language) in extra {
             for words in by_language.values() {
                 for word in words {
-                    push_needle(&mut needles, *kind, word);
+                    push_needle(&mut needles, ContextKind::Pii(*kind), word);
                 }
             }
         }
@@ -650,7 +663,7 @@ impl ContextMatcher {
     }
 }
 
-fn push_needle(needles: &mut Vec<Needle>, kind: PiiKind, word: &str) {
+fn push_needle(needles: &mut Vec<Needle>, kind: ContextKind, word: &str) {
     let (whole_word, word) = match word.strip_prefix('=') {
         Some(rest) => (true, rest),
         None => (false, word),
@@ -670,7 +683,7 @@ fn push_needle(needles: &mut Vec<Needle>, kind: PiiKind, word: &str) {
 /// A context word found in a text.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
-    kind: PiiKind,
+    kind: ContextKind,
     start: usize,
     end: usize,
 }
@@ -900,7 +913,7 @@ impl Scan<'_> {
         let hits = self.hits();
         let mut best: Option<usize> = None;
         for hit in hits {
-            if hit.kind != kind {
+            if hit.kind != ContextKind::Pii(kind) {
                 continue;
             }
             let distance = if hit.end <= start && start - hit.end <= CONTEXT_BEFORE {
@@ -932,7 +945,7 @@ impl Scan<'_> {
     fn booking_word_right_before(&mut self, start: usize) -> bool {
         let text = self.text;
         self.hits().iter().any(|hit| {
-            if hit.kind != PiiKind::BookingCode || hit.end > start {
+            if hit.kind != ContextKind::Pii(PiiKind::BookingCode) || hit.end > start {
                 return false;
             }
             // The rest of the context word's own word ("boekings|code").
@@ -954,9 +967,9 @@ impl Scan<'_> {
     /// Whether the span itself starts with a context word (of any kind):
     /// `CODIGO` in "CODIGO DE RESERVA" is not a booking code.
     fn is_context_word(&mut self, start: usize, end: usize) -> bool {
-        self.hits()
-            .iter()
-            .any(|hit| hit.start == start && hit.end <= end)
+        self.hits().iter().any(|hit| {
+            matches!(hit.kind, ContextKind::Pii(_)) && hit.start == start && hit.end <= end
+        })
     }
 
     fn hits(&mut self) -> &[Hit] {
@@ -1073,31 +1086,10 @@ impl Scan<'_> {
     /// Whether the words right before a number name it as something that is
     /// not personal data: a postal code (`CEP 01310-100`, `〒100-0005`) or a
     /// product barcode (`EAN 8712345678906`).
-    fn named_as_not_personal(&self, start: usize) -> bool {
+    fn named_as_not_personal(&mut self, start: usize) -> bool {
         let from = start.saturating_sub(NOT_PERSONAL_BEFORE);
-        let from = (from..start)
-            .find(|i| self.text.is_char_boundary(*i))
-            .unwrap_or(start);
-        let Some(before) = self.text.get(from..start) else {
-            return false;
-        };
-        let before = before.to_lowercase();
-        NOT_PERSONAL_WORDS.iter().any(|word| {
-            if !word.is_ascii() {
-                return before.contains(word);
-            }
-            // A Latin word must stand alone: "ean" is not in "clean".
-            before.match_indices(word).any(|(at, _)| {
-                let alone_before = before[..at]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|c| !c.is_alphanumeric());
-                let alone_after = before[at + word.len()..]
-                    .chars()
-                    .next()
-                    .is_none_or(|c| !c.is_alphanumeric());
-                alone_before && alone_after
-            })
+        self.hits().iter().any(|hit| {
+            hit.kind == ContextKind::NotPersonal && hit.start >= from && hit.end <= start
         })
     }
 
