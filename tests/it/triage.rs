@@ -2,8 +2,8 @@
 //! near-duplicates, context fallback and the JSON-lines interface.
 
 use caredesk::model::{
-    Attachment, ChannelKind, ChannelRef, Identity, InboundMessage, Intent, Kind, Language,
-    Visibility,
+    Attachment, ChannelKind, ChannelRef, Classification, Identity, InboundMessage, Intent, Kind,
+    Language, Visibility,
 };
 use caredesk::triage::{jsonl, IntentRule, Triage, TriageContext, TriageSettings};
 use chrono::{DateTime, Duration, Utc};
@@ -25,6 +25,15 @@ fn post(author: &str, text: &str, at: DateTime<Utc>) -> InboundMessage {
 
 fn triage() -> Triage {
     Triage::new(TriageSettings::default().with_brand_handle("@KLM")).unwrap()
+}
+
+/// Classifies `text` as a public post and asserts it is a query carrying
+/// `intent`; returns the classification for further checks.
+fn query_with_intent(triage: &mut Triage, text: &str, intent: &Intent) -> Classification {
+    let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+    assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
+    assert!(verdict.intents.contains(intent), "{text} {verdict:?}");
+    verdict
 }
 
 fn kind_of(triage: &mut Triage, text: &str) -> Kind {
@@ -463,12 +472,7 @@ fn a_report_that_something_does_not_work_is_a_query_in_several_languages() {
         "オンラインチェックインができない",
         "모바일 체크인이 안 돼요",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
-        assert!(
-            verdict.intents.contains(&Intent::check_in()),
-            "{text} {verdict:?}"
-        );
+        let verdict = query_with_intent(&mut triage, text, &Intent::check_in());
         assert!(
             verdict.reasons.contains(&"problem_report".to_owned()),
             "{text} {verdict:?}"
@@ -516,12 +520,7 @@ fn requests_to_move_to_another_flight_are_rebooking_in_several_languages() {
         "@KLM 欠航になりました。次の便に振り替えできますか？",
         "@KLM 항공편이 취소됐어요. 다음 항공편으로 바꿔 주세요",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
-        assert!(
-            verdict.intents.contains(&Intent::rebooking()),
-            "{text} {verdict:?}"
-        );
+        query_with_intent(&mut triage, text, &Intent::rebooking());
     }
 }
 
@@ -540,12 +539,7 @@ fn an_item_lost_on_board_is_lost_and_found_in_several_languages() {
         "@KLM 機内でパスポートをなくしました",
         "@KLM 기내에서 여권을 잃어버렸어요",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
-        assert!(
-            verdict.intents.contains(&Intent::lost_and_found()),
-            "{text} {verdict:?}"
-        );
+        query_with_intent(&mut triage, text, &Intent::lost_and_found());
     }
 }
 
@@ -704,12 +698,7 @@ fn rudeness_of_staff_is_a_complaint_in_several_languages() {
         "@KLM 係員の態度が悪かった",
         "@KLM 승무원이 너무 불친절했어요",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert!(
-            verdict.intents.contains(&Intent::complaint()),
-            "{text} {verdict:?}"
-        );
-        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
+        query_with_intent(&mut triage, text, &Intent::complaint());
     }
 }
 
