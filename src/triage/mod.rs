@@ -492,6 +492,9 @@ impl Triage {
 
         let pii = self.pii.detect(text);
         let sentiment = self.scorer.score(text, guess.language);
+        // Below the neutral band: praise in such a post is sarcasm ("lost my
+        // bag again, great"), not thanks, and no compliment.
+        let reads_negative = sentiment <= -crate::text::sentiment::NEUTRAL_BAND;
         let topic = self.labels.iter().zip(&intent_hits).any(|(label, hit)| {
             *hit && *label != Intent::complaint() && *label != Intent::compliment()
         });
@@ -502,9 +505,7 @@ impl Triage {
             complaint,
             problem,
             negative: sentiment <= NEGATIVE_SENTIMENT,
-            // Praise in a post that reads negative is sarcasm ("lost my bag
-            // again, great"), not thanks.
-            praise: praise && sentiment > -crate::text::sentiment::NEUTRAL_BAND,
+            praise: praise && !reads_negative,
             flight: has_flight_number(text),
             booking: pii
                 .iter()
@@ -521,8 +522,11 @@ impl Triage {
         let (kind, reasons) = self.decide(message, &signals);
 
         if let Some(index) = self.compliment {
-            let negative = sentiment <= -crate::text::sentiment::NEUTRAL_BAND;
-            if signals.complaint || signals.problem || negative || signals.question || signals.help
+            if signals.complaint
+                || signals.problem
+                || reads_negative
+                || signals.question
+                || signals.help
             {
                 if let Some(hit) = intent_hits.get_mut(index) {
                     *hit = false;
