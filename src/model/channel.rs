@@ -57,6 +57,40 @@ impl ChannelKind {
             .find(|kind| kind.as_str() == name)
     }
 
+    /// Parses a channel name as data sets and exports write it: the JSON
+    /// name, in any case and with surrounding spaces, or one of the names
+    /// the networks also go by (`twitter`, `fb`, `messenger`, `ig`, `wa`,
+    /// `e-mail`, `mail`, `chat`, `live chat`, ...). `None` for a name it
+    /// does not know.
+    ///
+    /// ```
+    /// use caredesk::model::ChannelKind;
+    /// assert_eq!(ChannelKind::from_common_name(" Twitter "), Some(ChannelKind::X));
+    /// assert_eq!(ChannelKind::from_common_name("Messenger"), Some(ChannelKind::Facebook));
+    /// assert_eq!(ChannelKind::from_common_name("E-Mail"), Some(ChannelKind::Email));
+    /// assert_eq!(ChannelKind::from_common_name("sms"), None);
+    /// ```
+    pub fn from_common_name(name: &str) -> Option<ChannelKind> {
+        let folded: String = name
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '_' | '.'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        let kind = match folded.as_str() {
+            "x" | "xcom" | "twitter" | "twittercom" | "tweet" | "tw" => ChannelKind::X,
+            "facebook" | "facebookcom" | "fb" | "messenger" | "facebookmessenger"
+            | "fbmessenger" => ChannelKind::Facebook,
+            "instagram" | "instagramcom" | "ig" | "insta" => ChannelKind::Instagram,
+            "whatsapp" | "wa" | "whatsappbusiness" => ChannelKind::Whatsapp,
+            "email" | "mail" => ChannelKind::Email,
+            "webchat" | "chat" | "livechat" | "web" | "chatwidget" => ChannelKind::Webchat,
+            "other" => ChannelKind::Other,
+            _ => return None,
+        };
+        Some(kind)
+    }
+
     /// Whether messages on this network are private by nature (a WhatsApp
     /// chat, an e-mail, a web chat), as opposed to networks with public posts.
     pub fn is_private_by_nature(&self) -> bool {

@@ -10,7 +10,12 @@
 //!
 //! - `id` is echoed as given (a string or a number).
 //! - `channel` is one of `x`, `facebook`, `instagram`, `whatsapp`, `email`,
-//!   `webchat`, `other` (missing: `other`).
+//!   `webchat`, `other` (missing or empty: `other`), in any case, or a name the
+//!   network also goes by ([`ChannelKind::from_common_name`]: `twitter`,
+//!   `messenger`, `e-mail`, ...). `messenger` lines are private unless
+//!   `private` says otherwise.
+//! - `private` is a boolean (`"true"`/`"false"` and `1`/`0` are read too);
+//!   `followers` a whole number (`120`, `120.0` or `"120"`).
 //! - `created_at` (RFC 3339) is the message time for near-duplicate
 //!   detection; without it, line *n* (counting from 0, blank lines included)
 //!   is at 2026-01-01T00:00:00Z plus *n* seconds.
@@ -73,9 +78,9 @@ struct Input {
     #[serde(default)]
     channel: Option<String>,
     #[serde(default)]
-    private: Option<bool>,
+    private: Value,
     #[serde(default)]
-    followers: Option<u64>,
+    followers: Value,
     #[serde(default)]
     created_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -157,10 +162,19 @@ pub fn process_line(triage: &mut Triage, line: &str, line_number: u64) -> Option
     };
     let kind = match input.channel.as_deref() {
         None => ChannelKind::Other,
-        Some(name) => match ChannelKind::from_name(&name.to_ascii_lowercase()) {
+        Some(name) if name.trim().is_empty() => ChannelKind::Other,
+        Some(name) => match ChannelKind::from_common_name(name) {
             Some(kind) => kind,
             None => return Some(error_line(id, &format!("unknown channel {name:?}"))),
         },
+    };
+    let private = match read_flag(&input.private) {
+        Ok(flag) => flag.unwrap_or_else(|| input.channel.as_deref().is_some_and(names_messenger)),
+        Err(message) => return Some(error_line(id, &format!("private {message}"))),
+    };
+    let followers = match read_count(&input.followers) {
+        Ok(count) => count,
+        Err(message) => return Some(error_line(id, &format!("followers {message}"))),
     };
     let received_at = input
         .created_at
@@ -169,7 +183,7 @@ pub fn process_line(triage: &mut Triage, line: &str, line_number: u64) -> Option
         .author
         .clone()
         .unwrap_or_else(|| format!("line-{line_number}"));
-    let visibility = if input.private == Some(true) {
+    let visibility = if private {
         Visibility::Private
     } else {
         Visibility::Public
@@ -186,7 +200,7 @@ pub fn process_line(triage: &mut Triage, line: &str, line_number: u64) -> Option
         input.text,
         received_at,
     );
-    if let Some(followers) = input.followers {
+    if let Some(followers) = followers {
         message = message.with_reach(followers);
     }
     let context = TriageContext {
@@ -195,6 +209,50 @@ pub fn process_line(triage: &mut Triage, line: &str, line_number: u64) -> Option
     };
     let verdict = triage.classify(&message, &context);
     Some(render(id, &verdict))
+}
+
+/// Whether a channel name is Facebook's private-message service, whose
+/// messages are private when the line does not say.
+fn names_messenger(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("messenger")
+}
+
+/// Reads `private`: a boolean, `"true"`/`"false"` (any case, as CSV
+/// conversions write it), `1`/`0`, or absent/null.
+fn read_flag(value: &Value) -> Result<Option<bool>, String> {
+    match value {
+        Value::Null => Ok(None),
+        Value::Bool(flag) => Ok(Some(*flag)),
+        Value::Number(n) if n.as_f64() == Some(1.0) => Ok(Some(true)),
+        Value::Number(n) if n.as_f64() == Some(0.0) => Ok(Some(false)),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Value::String(s) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        other => Err(format!("must be true or false, got {other}")),
+    }
+}
+
+/// Reads `followers`: a whole number of at least zero, written as an
+/// integer, as a float with no fraction (`120.0`, as pandas exports write
+/// counts next to missing values) or as a string of digits; absent, null or
+/// an empty string is no count.
+fn read_count(value: &Value) -> Result<Option<u64>, String> {
+    let whole = |x: f64| (x >= 0.0 && x.fract() == 0.0 && x < 1.8e19).then_some(x as u64);
+    let count = match value {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().and_then(whole)),
+        Value::String(s) if s.trim().is_empty() => return Ok(None),
+        Value::String(s) => {
+            let s = s.trim();
+            s.parse::<u64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(whole))
+        }
+        _ => None,
+    };
+    count
+        .map(Some)
+        .ok_or_else(|| format!("must be a whole number of at least 0, got {value}"))
 }
 
 fn synthetic_time(line_number: u64) -> DateTime<Utc> {

@@ -380,6 +380,83 @@ fn jsonl_echoes_ids_as_given_and_reports_bad_lines() {
 }
 
 #[test]
+fn jsonl_reads_channel_names_flags_and_counts_as_exports_write_them() {
+    let mut session = jsonl::JsonlSession::new(triage());
+    let mut field = |line: &str, name: &str| -> serde_json::Value {
+        let out = session.process_line(line).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(value.get("error").is_none(), "{line} -> {out}");
+        value[name].clone()
+    };
+    // "Thanks" on a public post is chatter; as a private message a query.
+    let thanks = |channel: &str, extra: &str| {
+        format!(r#"{{"id":"t","text":"Thanks","channel":"{channel}"{extra}}}"#)
+    };
+    assert_eq!(field(&thanks("Twitter", ""), "kind"), "mention");
+    assert_eq!(
+        field(&thanks(" X ", r#","private":"TRUE""#), "kind"),
+        "query"
+    );
+    assert_eq!(
+        field(&thanks("twitter", r#","private":1"#), "kind"),
+        "query"
+    );
+    assert_eq!(
+        field(&thanks("fb", r#","private":"false""#), "kind"),
+        "mention"
+    );
+    assert_eq!(field(&thanks("Messenger", ""), "kind"), "query");
+    assert_eq!(
+        field(&thanks("messenger", r#","private":false"#), "kind"),
+        "mention"
+    );
+    assert_eq!(field(&thanks("E-mail", ""), "kind"), "query");
+    assert_eq!(field(&thanks("live chat", ""), "kind"), "query");
+    assert_eq!(field(&thanks("", r#","private":null"#), "kind"), "mention");
+    for followers in ["120", "120.0", r#""120""#, r#"" 120 ""#, r#""""#, "null"] {
+        let line = format!(r#"{{"id":"f","text":"Thanks","channel":"x","followers":{followers}}}"#);
+        assert_eq!(field(&line, "id"), "f");
+    }
+    for (line, error) in [
+        (
+            r#"{"id":"a","text":"hi","followers":-3}"#,
+            "followers must be a whole number of at least 0, got -3",
+        ),
+        (
+            r#"{"id":"a","text":"hi","followers":"many"}"#,
+            r#"followers must be a whole number of at least 0, got \"many\""#,
+        ),
+        (
+            r#"{"id":"a","text":"hi","followers":1.5}"#,
+            "followers must be a whole number of at least 0, got 1.5",
+        ),
+        (
+            r#"{"id":"a","text":"hi","private":"yes"}"#,
+            r#"private must be true or false, got \"yes\""#,
+        ),
+        (
+            r#"{"id":"a","text":"hi","private":2}"#,
+            "private must be true or false, got 2",
+        ),
+    ] {
+        let out = session.process_line(line).unwrap();
+        assert_eq!(out, format!(r#"{{"id":"a","error":"{error}"}}"#));
+    }
+}
+
+#[test]
+fn every_channel_json_name_is_a_common_name_of_itself() {
+    for kind in ChannelKind::ALL {
+        assert_eq!(ChannelKind::from_common_name(kind.as_str()), Some(kind));
+        let upper = kind.as_str().to_uppercase();
+        assert_eq!(ChannelKind::from_common_name(&upper), Some(kind));
+    }
+    for unknown in ["", "sms", "fax", "myspace", "x-ray", "mailbox"] {
+        assert_eq!(ChannelKind::from_common_name(unknown), None, "{unknown}");
+    }
+}
+
+#[test]
 fn jsonl_danish_is_unknown_not_norwegian() {
     let mut triage = triage();
     let out = jsonl::process_line(
