@@ -230,7 +230,9 @@ pub struct TriageSettings {
     /// Languages the desk answers in; others come out unknown.
     pub languages: Vec<Language>,
     /// The brand's handles (`@KLM`, `@KLM_NL`); matched case-insensitively,
-    /// the `@` is added when missing.
+    /// the `@` is added when missing. With none, a post that opens with any
+    /// `@handle` counts as addressing the brand (it is written to an
+    /// account, and on the brand's inbound stream that is the brand).
     pub brand_handles: Vec<String>,
     /// The brand's names (`KLM`, `Royal Dutch Airlines`), matched as whole
     /// words, case-insensitively.
@@ -588,6 +590,9 @@ impl Triage {
     }
 
     fn addresses_brand(&self, lowered: &str) -> bool {
+        if self.handles.is_empty() {
+            return opens_with_handle(lowered);
+        }
         self.handles.iter().any(|handle| {
             lowered.match_indices(handle.as_str()).any(|(at, _)| {
                 let after = lowered
@@ -669,6 +674,17 @@ struct Signals {
 fn sorted(mut findings: Vec<PiiFinding>) -> Vec<PiiFinding> {
     findings.sort_by_key(|f| (f.start, f.end));
     findings
+}
+
+/// Whether the post opens with an `@handle` (after leading spaces): it is
+/// written to an account, which on a brand's inbound stream is the brand.
+/// Stands in for the brand's handles when none are configured.
+fn opens_with_handle(text: &str) -> bool {
+    let mut chars = text.trim_start().chars();
+    chars.next() == Some('@')
+        && chars
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Whether the text is a retweet (`RT @user...`, also after leading spaces).

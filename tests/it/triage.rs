@@ -346,6 +346,52 @@ fn very_short_text_falls_back_to_the_channel_default() {
 }
 
 #[test]
+fn without_brand_handles_a_post_opening_with_a_handle_addresses_the_brand() {
+    let mut unconfigured = Triage::new(TriageSettings::default()).unwrap();
+    let mut klm = triage();
+    let kind = |triage: &mut Triage, text: &str| {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        (verdict.kind, verdict.reasons)
+    };
+    // A care topic (0.6) and the address (0.4) reach the threshold.
+    let to_united = "@united bag still hasn't arrived. 4 days.";
+    let (verdict, reasons) = kind(&mut unconfigured, to_united);
+    assert_eq!(verdict, Kind::Query, "{reasons:?}");
+    assert!(
+        reasons.contains(&"addresses_brand".to_owned()),
+        "{reasons:?}"
+    );
+    assert_eq!(
+        kind(&mut unconfigured, "  @_united bag still missing").0,
+        Kind::Query
+    );
+    // Configured handles are the only address: @united is not @KLM.
+    assert_eq!(kind(&mut klm, to_united).0, Kind::Mention);
+    assert_eq!(
+        kind(&mut klm, "@KLM bag still hasn't arrived. 4 days.").0,
+        Kind::Query
+    );
+    // Without a handle at the start, or with a bare @, no address.
+    for text in [
+        "bag still hasn't arrived. 4 days. @united",
+        "@ bag still hasn't arrived. 4 days.",
+        "RT @united: bag still hasn't arrived",
+    ] {
+        let (verdict, reasons) = kind(&mut unconfigured, text);
+        assert_eq!(verdict, Kind::Mention, "{text}");
+        assert!(
+            !reasons.contains(&"addresses_brand".to_owned()),
+            "{text} {reasons:?}"
+        );
+    }
+    // Praise to a handle stays chatter.
+    assert_eq!(
+        kind(&mut unconfigured, "@united love the crew, best flight ever").0,
+        Kind::Mention
+    );
+}
+
+#[test]
 fn classify_is_deterministic() {
     let text = "@KLM Où est ma valise ? Réservation ABC123, vol KL1234";
     let first = triage().classify(&post("@a", text, start()), &TriageContext::default());
