@@ -59,6 +59,10 @@ impl Language {
     pub const DANISH: Language = Language(*b"da");
     /// Swedish (outside the reference desk's list, but told apart from Norwegian).
     pub const SWEDISH: Language = Language(*b"sv");
+    /// Ukrainian (outside the reference desk's list, but told apart from Russian).
+    pub const UKRAINIAN: Language = Language(*b"uk");
+    /// Bulgarian (outside the reference desk's list, but told apart from Russian).
+    pub const BULGARIAN: Language = Language(*b"bg");
 
     /// The fourteen languages of the reference desk, in code order.
     pub const REFERENCE_DESK: [Language; 14] = [

@@ -297,6 +297,43 @@ pub fn language_words(language: Language) -> &'static [&'static str] {
     }
 }
 
+/// Everyday words of a language beyond [`language_words`] (home, family,
+/// food, weather, time, school, work, numbers, the common verb forms),
+/// lower-cased, one per line in `src/text/words/<code>.txt`; none for a
+/// language without a list.
+///
+/// The language detector scores these like [`language_words`], so that
+/// everyday sentences ("Quanto costano queste scarpe?") are told as surely
+/// as messages about travel. The lists favour the forms that tell close
+/// languages apart (Norwegian `alltid`, Danish `altid`).
+///
+/// ```
+/// use caredesk::model::Language;
+/// use caredesk::text::lexicon::everyday_words;
+/// assert!(everyday_words(Language::NORWEGIAN).any(|w| w == "alltid"));
+/// assert_eq!(everyday_words(Language::JAPANESE).count(), 0);
+/// ```
+pub fn everyday_words(language: Language) -> impl Iterator<Item = &'static str> {
+    let list: &'static str = match language.as_str() {
+        "en" => include_str!("words/en.txt"),
+        "nl" => include_str!("words/nl.txt"),
+        "de" => include_str!("words/de.txt"),
+        "fr" => include_str!("words/fr.txt"),
+        "es" => include_str!("words/es.txt"),
+        "it" => include_str!("words/it.txt"),
+        "pt" => include_str!("words/pt.txt"),
+        "tr" => include_str!("words/tr.txt"),
+        "no" => include_str!("words/no.txt"),
+        "da" => include_str!("words/da.txt"),
+        "sv" => include_str!("words/sv.txt"),
+        "ru" => include_str!("words/ru.txt"),
+        "uk" => include_str!("words/uk.txt"),
+        "bg" => include_str!("words/bg.txt"),
+        _ => "",
+    };
+    list.split_whitespace()
+}
+
 const EN_WORDS: &[&str] = &[
     "the",
     "a",
