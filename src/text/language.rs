@@ -11,8 +11,9 @@
 //! 2. **Words.** Latin and Cyrillic texts are scored against lists of common
 //!    words per language ([`crate::text::lexicon::language_words`] for
 //!    function words and travel, [`crate::text::lexicon::everyday_words`] for
-//!    everyday life), a word shared by several lists counting less, plus letter cues (`ñ` Spanish,
-//!    `ß` German, `ı ş ğ` Turkish, `æ ø` Norwegian or Danish, `ä ö` Swedish).
+//!    everyday life), a word shared by several lists counting less, plus
+//!    letter cues (`ñ` Spanish, `ß` German, `ı ş ğ` Turkish, `æ ø`
+//!    Norwegian or Danish, `ä ö` Swedish).
 //!    Danish and Swedish have their own lists, so they are told apart from
 //!    Norwegian instead of being forced into it.
 //! 3. **Statistics.** With the default feature `whatlang`, when the words do
