@@ -143,11 +143,11 @@ fn everyday_sentences_written_apart_from_the_word_lists_are_detected() {
     }
     assert_eq!(per_language.len(), 14);
     assert_eq!((total, outside), (1680, 240));
-    // Measured when the fixture was added: 1,638 of 1,680 (97.5 %), every
-    // language at 85 % or more (Norwegian 102 of 120), 192 of 240 outside.
+    // Measured when the fixture was added: 1,643 of 1,680 (97.8 %), every
+    // language at 89 % or more (Norwegian 107 of 120), 192 of 240 outside.
     assert!(hits * 100 >= total * 97, "desk below 97 %: {misses:#?}");
     for (language, (h, t)) in &per_language {
-        assert!(h * 100 >= t * 84, "{language} below 84 %: {misses:#?}");
+        assert!(h * 100 >= t * 88, "{language} below 88 %: {misses:#?}");
     }
     assert!(
         outside_unknown * 100 >= outside * 78,
