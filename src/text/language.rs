@@ -19,7 +19,7 @@
 //! 3. **Statistics.** With the default feature `whatlang`, when the words do
 //!    not settle it, the `whatlang` trigram detector votes, restricted to the
 //!    allowlist plus the neighbours that must be told apart (Danish, Swedish,
-//!    Ukrainian, Bulgarian, Catalan, ...). A vote for Ukrainian on a
+//!    Ukrainian, Bulgarian, ...). A vote for Ukrainian on a
 //!    Cyrillic text of 20 letters or more with none of і ї є ґ is not
 //!    taken. Without the feature the first two layers decide alone.
 //! 4. **Context.** What the engine knows ([`LanguageHints`]: the customer's
@@ -763,9 +763,7 @@ mod statistical {
 
     /// Neighbours always among the candidates, so they can be told apart
     /// rather than forced into an allowed language.
-    const LATIN_NEIGHBOURS: [Lang; 11] = [
-        Lang::Cat,
-        Lang::Slk,
+    const LATIN_NEIGHBOURS: [Lang; 9] = [
         Lang::Dan,
         Lang::Swe,
         Lang::Fin,
