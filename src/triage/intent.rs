@@ -49,10 +49,19 @@ impl IntentRule {
 /// [`Taxonomy::airline`] (the default) has the eleven airline labels with
 /// phrases in the fourteen reference languages; extend it with
 /// [`Taxonomy::with_rule`] or by adding phrases to a rule. The labels
-/// `complaint` and `compliment` are special in one way: `compliment` is
-/// withheld when the message also complains (a complaint phrase or a
-/// negative sentiment), reports a problem, asks or asks for help ("thanks,
-/// but where is my bag?" and "thanks for ruining my trip" are not praise).
+/// `complaint` and `compliment` are special:
+/// - `compliment` is withheld when the message also complains (a complaint
+///   phrase or a negative sentiment) or reports a problem, and when it asks
+///   or asks for help with no more than mild praise ("thanks, but where is
+///   my bag?" and "thanks for ruining my trip" are not praise; "amazing
+///   crew last week! how do I add a bag?" is);
+/// - praise around a reported problem or in a negative post is sarcasm and
+///   reports `complaint` ("on hold for an hour, bravo 👏");
+/// - the airline `complaint` phrases are the complaint cues of
+///   [`crate::text::lexicon::cues`] less those that only say a problem is
+///   still open (a wait, a loss, nobody answering: "still waiting for my
+///   refund" is a refund), plus holds, cut-off calls, chatbots and "thanks
+///   for nothing".
 ///
 /// ```
 /// use caredesk::model::{Intent, Language};
@@ -115,8 +124,17 @@ impl Taxonomy {
         let mut complaint = IntentRule::new(Intent::complaint());
         let mut compliment = IntentRule::new(Intent::compliment());
         for language in Language::REFERENCE_DESK {
-            complaint =
-                complaint.with_keywords(language, cues(Cue::Complaint, language).iter().copied());
+            let open_problem = phrases_for(NOT_A_COMPLAINT, language);
+            let complaint_cues = cues(Cue::Complaint, language)
+                .iter()
+                .copied()
+                .filter(|phrase| !open_problem.contains(phrase));
+            complaint = complaint
+                .with_keywords(language, complaint_cues)
+                .with_keywords(
+                    language,
+                    phrases_for(SERVICE_COMPLAINT, language).iter().copied(),
+                );
             compliment =
                 compliment.with_keywords(language, cues(Cue::Praise, language).iter().copied());
         }
@@ -138,6 +156,189 @@ fn rule_from(label: Intent, table: &[(&str, &[&str])]) -> IntentRule {
 }
 
 type Table = &'static [(&'static str, &'static [&'static str])];
+
+/// The phrases a table holds for `language` (none when it has no row).
+fn phrases_for(table: Table, language: Language) -> &'static [&'static str] {
+    table
+        .iter()
+        .find(|(code, _)| *code == language.as_str())
+        .map_or(&[], |(_, phrases)| *phrases)
+}
+
+/// Complaint cues that say a problem is still open (a loss, a wait,
+/// nobody answering) rather than that the customer is displeased with the
+/// service: they make a post a query, but "still waiting for my refund"
+/// is a refund, not a complaint.
+const NOT_A_COMPLAINT: Table = &[
+    ("en", &["still waiting", "nobody", "no one", "lost my"]),
+    ("nl", &["nog steeds", "niemand", "kwijt"]),
+    ("de", &["immer noch", "niemand", "verloren"]),
+    ("fr", &["toujours pas", "personne ne", "perdu"]),
+    ("es", &["todavía", "nadie", "perdieron"]),
+    ("it", &["ancora niente", "nessuno", "smarrit"]),
+    ("pt", &["ainda não", "ainda nao", "ninguém", "perderam"]),
+    ("tr", &["hala", "hâlâ", "kimse", "kayıp"]),
+    ("no", &["fortsatt ikke", "<ingen>", "mistet"]),
+    ("ru", &["до сих пор", "никто", "потеряли"]),
+    ("zh", &["丢了", "丟了", "还没", "還沒"]),
+    ("ja", &["まだ", "紛失", "なくなっ"]),
+    ("ko", &["아직도", "분실", "잃어버"]),
+    ("th", &["ยังไม่", "หาย"]),
+];
+
+/// Complaints about reaching the airline at all (long holds on the phone,
+/// calls cut off, a chatbot instead of a person) and thanks that mean the
+/// opposite ("thanks for nothing").
+const SERVICE_COMPLAINT: Table = &[
+    (
+        "en",
+        &[
+            "thanks for nothing",
+            "on hold",
+            "hung up",
+            "hangs up",
+            "cut off",
+            "chatbot",
+            "<bot>",
+            "real person",
+            "a human",
+        ],
+    ),
+    (
+        "nl",
+        &[
+            "bedankt voor niks",
+            "bedankt voor niets",
+            "in de wacht",
+            "opgehangen",
+            "hangen op",
+            "verbinding verbroken",
+            "chatbot",
+            "een mens",
+        ],
+    ),
+    (
+        "de",
+        &[
+            "danke für nichts",
+            "warteschleife",
+            "aufgelegt",
+            "legen auf",
+            "rausgeflogen",
+            "chatbot",
+            "einen menschen",
+        ],
+    ),
+    (
+        "fr",
+        &[
+            "merci pour rien",
+            "d'attente au tel",
+            "attente au téléphone",
+            "raccroch",
+            "chatbot",
+            "un humain",
+        ],
+    ),
+    (
+        "es",
+        &[
+            "gracias por nada",
+            "en espera para",
+            "minutos en espera",
+            "horas en espera",
+            "me cuelg",
+            "colgaron",
+            "me colgó",
+            "chatbot",
+            "una persona",
+        ],
+    ),
+    (
+        "it",
+        &[
+            "grazie per niente",
+            "grazie per nulla",
+            "attesa infinita",
+            "ore al telefono",
+            "ora al telefono",
+            "riattacc",
+            "chatbot",
+            "un operatore",
+        ],
+    ),
+    (
+        "pt",
+        &[
+            "obrigado por nada",
+            "obrigada por nada",
+            "em espera no",
+            "minutos em espera",
+            "horas em espera",
+            "desligaram",
+            "desliga na",
+            "chatbot",
+            "um humano",
+            "um atendente",
+        ],
+    ),
+    (
+        "tr",
+        &[
+            "müşteri hizmetlerinde bekl",
+            "çağrı merkezine ulaşılmıyor",
+            "telefonu kapat",
+            "yüzüme kapat",
+            "chatbot",
+        ],
+    ),
+    (
+        "no",
+        &[
+            "takk for ingenting",
+            "telefonkø",
+            "legger dere på",
+            "la dere på",
+            "chatbot",
+            "et menneske",
+        ],
+    ),
+    (
+        "ru",
+        &[
+            "горячей линии",
+            "сброс",
+            "не дозвониться",
+            "чат-бот",
+            "живым человеком",
+        ],
+    ),
+    (
+        "zh",
+        &["打不通", "客服排队", "排了", "挂断", "挂了", "机器人客服"],
+    ),
+    (
+        "ja",
+        &[
+            "電話が繋がらない",
+            "電話がつながらない",
+            "待ってやっと",
+            "切れた",
+            "チャットボット",
+        ],
+    ),
+    (
+        "ko",
+        &[
+            "기다리다 끊",
+            "연결이 안",
+            "전화 연결",
+            "상담원 연결",
+            "챗봇",
+        ],
+    ),
+    ("th", &["รอสาย", "สายหลุด", "โทรไม่ติด", "แชทบอท"]),
+];
 
 const AIRLINE: [(fn() -> Intent, Table); 9] = [
     (Intent::baggage, BAGGAGE),
@@ -408,7 +609,6 @@ const REBOOKING: Table = &[
     (
         "zh",
         &[
-            "改签",
             "改簽",
             "换航班",
             "換航班",
@@ -677,6 +877,8 @@ const CHECK_IN: Table = &[
     ("th", &["เช็คอิน", "บอร์ดดิ้งพาส", "บัตรขึ้นเครื่อง"]),
 ];
 
+/// Seats count only with a verb of choosing or changing: a seat number in
+/// a post about a forgotten phone or a broken screen is no booking change.
 const BOOKING_CHANGE: Table = &[
     (
         "en",
@@ -686,11 +888,18 @@ const BOOKING_CHANGE: Table = &[
             "change my reservation",
             "change the date",
             "change the name",
+            "change my return",
+            "move my flight",
+            "move my return",
             "name change",
-            "my seat",
-            "a seat",
             "seat selection",
             "seat change",
+            "change my seat",
+            "choose a seat",
+            "choose my seat",
+            "select a seat",
+            "pick a seat",
+            "reserve a seat",
             "add my",
             "add a",
             "modify",
@@ -701,9 +910,15 @@ const BOOKING_CHANGE: Table = &[
         &[
             "wijzig",
             "naamswijziging",
-            "<stoel",
+            "stoel kiezen",
+            "stoel reserveren",
+            "stoelkeuze",
+            "stoel vastleggen",
+            "andere stoel",
             "toevoegen",
             "boeking aanpassen",
+            "omzetten naar",
+            "verzetten",
         ],
     ),
     (
@@ -712,44 +927,91 @@ const BOOKING_CHANGE: Table = &[
             "buchung ändern",
             "ändern",
             "änderung",
-            "sitzplatz",
+            "sitzplatz wählen",
+            "sitzplatz reservieren",
+            "sitzplatz ändern",
             "namensänderung",
             "hinzufügen",
+            "vorverlegen",
+            "verschieben",
         ],
     ),
     (
         "fr",
-        &["modifier", "modification", "changer", "siège", "ajouter"],
+        &[
+            "modifier",
+            "modification",
+            "changer",
+            "choisir un siège",
+            "choisir mon siège",
+            "choix du siège",
+            "réserver un siège",
+            "ajouter",
+            "décaler",
+        ],
     ),
     (
         "es",
-        &["cambiar", "modificar", "asiento", "añadir", "agregar"],
+        &[
+            "cambiar",
+            "modificar",
+            "elegir asiento",
+            "elegir el asiento",
+            "reservar asiento",
+            "añadir",
+            "agregar",
+            "adelantar",
+        ],
     ),
-    ("it", &["modificare", "cambiare", "<posto>", "aggiungere"]),
+    (
+        "it",
+        &[
+            "modificare",
+            "cambiare",
+            "scegliere il posto",
+            "scelta del posto",
+            "prenotare il posto",
+            "aggiungere",
+            "anticipare",
+            "posticipare",
+        ],
+    ),
     (
         "pt",
         &[
             "alterar",
             "alteração",
             "mudar",
-            "assento",
+            "escolher assento",
+            "escolher o assento",
+            "marcar assento",
+            "marcação de assento",
             "incluir",
             "adicionar",
+            "antecipar",
         ],
     ),
     (
         "tr",
         &[
             "değiştir",
-            "koltuk",
+            "koltuk seç",
             "eklemek",
             "eklemem",
             "isim değişikliği",
+            "düzelt",
         ],
     ),
     (
         "no",
-        &["endre", "endring", "<sete>", "legge til", "navneendring"],
+        &[
+            "endre",
+            "endring",
+            "velge sete",
+            "bytte sete",
+            "legge til",
+            "navneendring",
+        ],
     ),
     (
         "ru",
@@ -759,12 +1021,30 @@ const BOOKING_CHANGE: Table = &[
             "поменять",
             "выбрать место",
             "добавить",
+            "исправить",
         ],
     ),
-    ("zh", &["更改", "修改", "座位", "改名", "添加"]),
-    ("ja", &["変更", "座席", "追加"]),
-    ("ko", &["변경", "좌석", "추가"]),
-    ("th", &["เปลี่ยน", "ที่นั่ง", "เพิ่ม", "แก้ไข"]),
+    (
+        "zh",
+        &[
+            "更改",
+            "修改",
+            "选座",
+            "换座",
+            "改名",
+            "添加",
+            "改期",
+            "改日期",
+            "改回程",
+            "改航班",
+        ],
+    ),
+    ("ja", &["変更", "座席指定", "席を指定", "追加"]),
+    ("ko", &["변경", "좌석 지정", "좌석 선택", "추가"]),
+    (
+        "th",
+        &["เปลี่ยน", "เลือกที่นั่ง", "จองที่นั่ง", "เพิ่ม", "แก้ไข", "เลื่อนวัน"],
+    ),
 ];
 
 const LOST_AND_FOUND: Table = &[

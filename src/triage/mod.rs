@@ -136,6 +136,11 @@ const SCORE_TOLERANCE: f32 = 1e-4;
 /// [`KindWeights::negative_sentiment`].
 pub const NEGATIVE_SENTIMENT: f32 = -0.5;
 
+/// The sentiment from which praise in a post that also asks something is
+/// kept as a compliment (the praise carries the post, it is not a polite
+/// "thanks" ahead of the question).
+const PRAISE_BESIDE_A_QUESTION: f32 = 0.3;
+
 /// The weights of the query signals and the threshold a public post must
 /// reach to be a query (see the table in the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -315,6 +320,7 @@ pub struct Triage {
     matcher: PhraseMatcher<Signal>,
     labels: Vec<Intent>,
     compliment: Option<usize>,
+    complaint: Option<usize>,
     /// The index of the `purchase` label, if the taxonomy has one.
     purchase: Option<usize>,
     /// Labels that withhold `purchase` (refund, disruption, lost and found).
@@ -404,6 +410,7 @@ impl Triage {
                 .map_err(|_| TriageError::BlankBrand)?;
         }
         let compliment = labels.iter().position(|l| *l == Intent::compliment());
+        let complaint = labels.iter().position(|l| *l == Intent::complaint());
         let purchase = labels.iter().position(|l| *l == Intent::purchase());
         let care_only = labels
             .iter()
@@ -425,6 +432,7 @@ impl Triage {
             matcher,
             labels,
             compliment,
+            complaint,
             handles,
             names,
             pii: PiiDetector::default(),
@@ -523,16 +531,30 @@ impl Triage {
         };
         let (kind, reasons) = self.decide(message, &signals);
 
+        let complained = self
+            .complaint
+            .is_some_and(|index| intent_hits.get(index).copied().unwrap_or(false));
+        // Praise that stands on its own beside a question ("amazing crew last
+        // week! how do I add a bag?") is still a compliment; a bare "thanks"
+        // before a question is politeness.
+        let asks = signals.question || signals.help;
         if let Some(index) = self.compliment {
             if signals.complaint
+                || complained
                 || signals.problem
                 || reads_negative
-                || signals.question
-                || signals.help
+                || (asks && sentiment < PRAISE_BESIDE_A_QUESTION)
             {
                 if let Some(hit) = intent_hits.get_mut(index) {
                     *hit = false;
                 }
+            }
+        }
+        // Praise around a problem or in a negative post is sarcasm ("on
+        // hold for an hour, bravo 👏", "bag lost again, great"): a complaint.
+        if praise && (signals.problem || reads_negative) {
+            if let Some(hit) = self.complaint.and_then(|index| intent_hits.get_mut(index)) {
+                *hit = true;
             }
         }
         let mut purchase = None;

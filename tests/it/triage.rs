@@ -7,6 +7,7 @@ use caredesk::model::{
 };
 use caredesk::triage::{jsonl, IntentRule, Triage, TriageContext, TriageSettings};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeSet;
 
 fn start() -> DateTime<Utc> {
     "2026-11-23T10:00:00Z".parse().unwrap()
@@ -261,6 +262,97 @@ fn compliment_is_withheld_when_the_message_also_asks() {
     );
     assert!(!verdict.intents.contains(&Intent::compliment()));
     assert_eq!(verdict.kind, Kind::Query);
+}
+
+#[test]
+fn strong_praise_beside_a_question_stays_a_compliment() {
+    let mut triage = triage();
+    let verdict = triage.classify(
+        &post(
+            "@a",
+            "Thank you @KLM for the amazing crew last week, absolutely wonderful! Quick question: how do I add a bag to my return?",
+            start(),
+        ),
+        &TriageContext::default(),
+    );
+    assert!(
+        verdict.intents.contains(&Intent::compliment()),
+        "{verdict:?}"
+    );
+    assert!(verdict.intents.contains(&Intent::baggage()), "{verdict:?}");
+    assert_eq!(verdict.kind, Kind::Query);
+}
+
+#[test]
+fn an_open_problem_is_no_complaint_but_holds_and_thanks_for_nothing_are() {
+    let mut triage = triage();
+    // Waiting, nobody answering and a loss make a query, not a complaint.
+    for (text, topic) in [
+        (
+            "@KLM still waiting on my refund, booking QX7T2M, nobody answers",
+            Intent::refund(),
+        ),
+        (
+            "@KLM wacht nog steeds op mijn terugbetaling, niemand reageert",
+            Intent::refund(),
+        ),
+        (
+            "@Iberia todavía espero el reembolso, nadie responde",
+            Intent::refund(),
+        ),
+        (
+            "@KLM j'ai perdu mon passeport dans l'avion",
+            Intent::lost_and_found(),
+        ),
+    ] {
+        let verdict = query_with_intent(&mut triage, text, &topic);
+        assert!(
+            !verdict.intents.contains(&Intent::complaint()),
+            "{text} {verdict:?}"
+        );
+    }
+    // Hold times, calls cut off and thanks that mean the opposite are.
+    for text in [
+        "2 hours on hold with @KLM and then they hung up",
+        "1h45 d'attente au tel pour se faire raccrocher au nez. bravo @airfrance 👏",
+        "50 min i telefonkø og så bare legger dere på",
+        "客服电话一直打不通",
+        "Gate change 10 minutes before boarding, we missed the flight. Thanks for nothing",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert!(
+            verdict.intents.contains(&Intent::complaint()),
+            "{text} {verdict:?}"
+        );
+        assert!(
+            !verdict.intents.contains(&Intent::compliment()),
+            "{text} {verdict:?}"
+        );
+    }
+}
+
+#[test]
+fn a_seat_number_is_no_booking_change_but_choosing_a_seat_is() {
+    let mut triage = triage();
+    for text in [
+        "@KLM left my headphones in seat 14A on KL1002 last night, anyone found them?",
+        "座席のモニター壊れてて12時間何もできなかった",
+        "j'ai oublié mon casque dans la poche du siège 32F",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert!(
+            !verdict.intents.contains(&Intent::booking_change()),
+            "{text} {verdict:?}"
+        );
+    }
+    for text in [
+        "how do I choose a seat on my flight to Oslo?",
+        "좌석 지정은 어떻게 하나요?",
+        "Wie kann ich meinen Rückflug vorverlegen? Buchung 7PLX2A",
+        "能不能改回程日期？订单 5HTR8M",
+    ] {
+        query_with_intent(&mut triage, text, &Intent::booking_change());
+    }
 }
 
 const CAMPAIGN: &str = "Bring back the direct flight from Oslo to Bali! #SaveOurRoute";
@@ -744,11 +836,80 @@ fn posts_written_apart_from_the_word_lists_are_triaged_as_labelled() {
     println!("{figures}");
     assert_eq!((desk_total, outside_total), (630, 100));
     // Measured when the set was added: 598/630, 95/100, 641/730, 347/637
-    // (the first, blind run through examples/triage: 571/630, 95/100, 607/730).
+    // (the first, blind run through examples/triage: 571/630, 95/100, 607/730);
+    // intent labels 375/637 since the intent work of session 18.
     assert!(share(desk_right, desk_total) >= 0.94, "{figures}");
     assert!(share(outside_unknown, outside_total) >= 0.94, "{figures}");
     assert!(share(kind_right, kind_total) >= 0.87, "{figures}");
-    assert!(share(labels_found, labelled) >= 0.53, "{figures}");
+    assert!(share(labels_found, labelled) >= 0.57, "{figures}");
+}
+
+/// Intents as whole label sets on `tests/fixtures/intent_posts.tsv`: 700
+/// posts in the desk's languages, half of them blind (see its header).
+/// Scored like the `triage` tool with no brand handles; `purchase`, which
+/// the set does not label, is left out.
+#[test]
+fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/intent_posts.tsv"
+    ))
+    .unwrap();
+    let mut triage = Triage::new(TriageSettings::default()).unwrap();
+    let (mut posts, mut language_right, mut kind_right, mut sets_right) = (0u32, 0, 0, 0);
+    let (mut labels_right, mut labels_given, mut labels_expected) = (0u32, 0u32, 0u32);
+    for (n, line) in text.lines().filter(|l| !l.starts_with('#')).enumerate() {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let [language, kind, intents, body] = fields[..] else {
+            panic!("line {n}: {line}");
+        };
+        let at = start() + Duration::minutes(n as i64);
+        let verdict = triage.classify(
+            &post(&format!("@c{n}"), body, at),
+            &TriageContext::default(),
+        );
+        posts += 1;
+        language_right +=
+            u32::from(verdict.language.map(|l| l.to_string()).as_deref() == Some(language));
+        let expected_kind = if kind == "query" {
+            Kind::Query
+        } else {
+            Kind::Mention
+        };
+        kind_right += u32::from(verdict.kind == expected_kind);
+        let expected: BTreeSet<Intent> = intents
+            .split(',')
+            .filter(|label| *label != "none")
+            .map(Intent::new)
+            .collect();
+        let given: BTreeSet<Intent> = verdict
+            .intents
+            .iter()
+            .filter(|label| **label != Intent::purchase())
+            .cloned()
+            .collect();
+        sets_right += u32::from(given == expected);
+        labels_right += given.intersection(&expected).count() as u32;
+        labels_given += given.len() as u32;
+        labels_expected += expected.len() as u32;
+    }
+    let share = |right: u32, total: u32| f64::from(right) / f64::from(total);
+    let figures = format!(
+        "language {language_right}/{posts}, kind {kind_right}/{posts}, intent sets \
+         {sets_right}/{posts}, labels right {labels_right} of {labels_given} given and \
+         {labels_expected} expected"
+    );
+    println!("{figures}");
+    assert_eq!(posts, 700);
+    // Measured when the set was added: 693, 619 and 514 of 700, labels
+    // 484 right of 578 given and 622 expected (precision 0.837, recall
+    // 0.778). Before the session's intent work: 470 sets, precision 0.787,
+    // recall 0.736.
+    assert!(share(language_right, posts) >= 0.97, "{figures}");
+    assert!(share(kind_right, posts) >= 0.86, "{figures}");
+    assert!(share(sets_right, posts) >= 0.71, "{figures}");
+    assert!(share(labels_right, labels_given) >= 0.81, "{figures}");
+    assert!(share(labels_right, labels_expected) >= 0.76, "{figures}");
 }
 
 #[test]
