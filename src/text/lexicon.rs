@@ -3595,6 +3595,9 @@ const QUESTION_CUES: CueTable = &[
     (
         "en",
         &[
+            "wondering if",
+            "wondering whether",
+            "i wonder if",
             "^what is",
             "^what's",
             "^whats>",
@@ -3652,6 +3655,7 @@ const QUESTION_CUES: CueTable = &[
     (
         "nl",
         &[
+            "vraag me af",
             "^wat is",
             "^wat moet",
             "^wat kan",
@@ -3701,6 +3705,9 @@ const QUESTION_CUES: CueTable = &[
     (
         "de",
         &[
+            "frage mich",
+            "weiß jemand",
+            "weiss jemand",
             "^was ist",
             "^was kann",
             "^was soll",
@@ -3740,6 +3747,12 @@ const QUESTION_CUES: CueTable = &[
     (
         "fr",
         &[
+            "^est ce que",
+            "je voulais savoir",
+            "j'aimerais savoir",
+            "j'aimerais bien savoir",
+            "je fais comment",
+            "on fait comment",
             "^que faire",
             "^que dois",
             "^que se passe",
@@ -3771,6 +3784,10 @@ const QUESTION_CUES: CueTable = &[
     (
         "es",
         &[
+            "quisiera saber",
+            "me gustaría saber",
+            "me gustaria saber",
+            "^alguien sabe",
             "¿",
             "^qué pasa",
             "^qué hago",
@@ -3807,6 +3824,8 @@ const QUESTION_CUES: CueTable = &[
     (
         "it",
         &[
+            "vorrei sapere",
+            "mi chiedo",
             "^cosa>",
             "^che cosa",
             "^dove>",
@@ -3835,6 +3854,9 @@ const QUESTION_CUES: CueTable = &[
     (
         "pt",
         &[
+            "^será que",
+            "^sera que",
+            "gostaria de saber",
             "^o que",
             "^que horas",
             "^onde>",
@@ -3866,6 +3888,7 @@ const QUESTION_CUES: CueTable = &[
     (
         "tr",
         &[
+            "acaba",
             "<mı>",
             "<mi>",
             "<mu>",
@@ -3896,6 +3919,8 @@ const QUESTION_CUES: CueTable = &[
     (
         "no",
         &[
+            "^går det an",
+            "lurer på",
             "^hva>",
             "^kva>",
             "^hvor>",
@@ -4230,6 +4255,8 @@ const HELP_CUES: CueTable = &[
     (
         "pt",
         &[
+            "alguém pode",
+            "alguem pode",
             "ajuda",
             "ajudem",
             "ajudar",
@@ -4431,6 +4458,9 @@ const COMPLAINT_CUES: CueTable = &[
             "unfriendly",
             "impolite",
             "yelled at",
+            "disgusted",
+            "not ok",
+            "not okay",
         ],
     ),
     (
@@ -4488,6 +4518,9 @@ const COMPLAINT_CUES: CueTable = &[
             "unmöglich",
             "angemotzt",
             "angeschrien",
+            "reicht's",
+            "reicht jetzt",
+            "geht gar nicht",
             "unhöflich",
         ],
     ),
@@ -4520,6 +4553,7 @@ const COMPLAINT_CUES: CueTable = &[
             "desagreable",
             "malpoli",
             "impoli",
+            "blague",
         ],
     ),
     (
@@ -4696,6 +4730,7 @@ const COMPLAINT_CUES: CueTable = &[
             "нахамил",
             "хамка",
             "хамит",
+            "хамы",
         ],
     ),
     (
@@ -4736,7 +4771,7 @@ const COMPLAINT_CUES: CueTable = &[
         "ja",
         &[
             "最悪",
-            "ひどい",
+            "ひど",
             "酷い",
             "ありえない",
             "あり得ない",
@@ -4763,6 +4798,7 @@ const COMPLAINT_CUES: CueTable = &[
         &[
             "최악",
             "너무해",
+            "너무하",
             "엉망",
             "불만",
             "실망",

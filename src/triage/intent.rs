@@ -415,10 +415,23 @@ const BAGGAGE: Table = &[
 ];
 
 const REFUND: Table = &[
-    ("en", &["refund", "money back", "reimburs", "compensation"]),
+    (
+        "en",
+        &[
+            "voucher",
+            "am i owed",
+            "eu261",
+            "refund",
+            "money back",
+            "reimburs",
+            "compensation",
+        ],
+    ),
     (
         "nl",
         &[
+            "wil ik graag terug",
+            "wil ik terug",
             "terugbetal",
             "geld terug",
             "restitutie",
@@ -428,12 +441,30 @@ const REFUND: Table = &[
     ),
     (
         "de",
-        &["erstattung", "erstatten", "geld zurück", "entschädigung"],
+        &[
+            "gutschein",
+            "erstattung",
+            "erstatten",
+            "geld zurück",
+            "entschädigung",
+        ],
     ),
-    ("fr", &["rembours", "indemnisation", "dédommagement"]),
+    (
+        "fr",
+        &["bon d'achat", "rembours", "indemnisation", "dédommagement"],
+    ),
     (
         "es",
-        &["reembolso", "devolución", "indemnización", "compensación"],
+        &[
+            "<bono",
+            "devuelvan el dinero",
+            "devolvieran el dinero",
+            "me devuelvan",
+            "reembolso",
+            "devolución",
+            "indemnización",
+            "compensación",
+        ],
     ),
     ("it", &["rimbors", "risarcimento", "indennizzo"]),
     (
@@ -459,11 +490,20 @@ const REFUND: Table = &[
     ),
     (
         "ru",
-        &["возврат", "вернуть деньги", "верните деньги", "компенсаци"],
+        &[
+            "ваучер",
+            "возврат",
+            "вернуть деньги",
+            "верните деньги",
+            "компенсаци",
+        ],
     ),
-    ("zh", &["退款", "退钱", "退錢", "赔偿", "賠償"]),
-    ("ja", &["返金", "払い戻し", "払戻", "補償"]),
-    ("ko", &["환불", "보상"]),
+    (
+        "zh",
+        &["退回来", "退回來", "退款", "退钱", "退錢", "赔偿", "賠償"],
+    ),
+    ("ja", &["バウチャー", "返金", "払い戻し", "払戻", "補償"]),
+    ("ko", &["바우처", "환불", "보상"]),
     ("th", &["คืนเงิน", "เงินคืน", "ชดเชย"]),
 ];
 
@@ -515,6 +555,8 @@ const REBOOKING: Table = &[
     (
         "fr",
         &[
+            "replacés",
+            "replacé",
             "autre vol",
             "nouveau vol",
             "annuler ma",
@@ -582,6 +624,7 @@ const REBOOKING: Table = &[
     (
         "no",
         &[
+            "booke oss om",
             "ombook",
             "nytt fly",
             "annet fly",
@@ -595,6 +638,8 @@ const REBOOKING: Table = &[
     (
         "ru",
         &[
+            "пересадят",
+            "пересадите",
             "другой рейс",
             "новый рейс",
             "переоформ",
@@ -609,6 +654,7 @@ const REBOOKING: Table = &[
     (
         "zh",
         &[
+            "改签",
             "改簽",
             "换航班",
             "換航班",
@@ -634,6 +680,7 @@ const REBOOKING: Table = &[
     (
         "ko",
         &[
+            "다음 비행기",
             "다른 항공편",
             "재예약",
             "대체 항공편",
@@ -643,7 +690,16 @@ const REBOOKING: Table = &[
             "다음 편으로",
         ],
     ),
-    ("th", &["เปลี่ยนเที่ยวบิน", "เที่ยวบินอื่น", "จองใหม่", "ยกเลิกการจอง"]),
+    (
+        "th",
+        &[
+            "เปลี่ยนไฟลท์",
+            "เปลี่ยนเที่ยวบิน",
+            "เที่ยวบินอื่น",
+            "จองใหม่",
+            "ยกเลิกการจอง",
+        ],
+    ),
 ];
 
 const DISRUPTION: Table = &[
@@ -1236,6 +1292,8 @@ const LOYALTY: Table = &[
     (
         "en",
         &[
+            "avios",
+            "<elite",
             "<miles>",
             "<mileage",
             "frequent flyer",
@@ -1254,16 +1312,53 @@ const LOYALTY: Table = &[
     ("fr", &["fidélité", "statut"]),
     (
         "es",
-        &["<millas>", "<puntos>", "fidelidad", "viajero frecuente"],
+        &[
+            "avios",
+            "iberia plus",
+            "número de socio",
+            "numero de socio",
+            "<millas>",
+            "<puntos>",
+            "fidelidad",
+            "viajero frecuente",
+        ],
     ),
     ("it", &["<miglia>", "<punti>", "fedeltà"]),
-    ("pt", &["<milhas>", "<pontos>", "fidelidade"]),
+    (
+        "pt",
+        &[
+            "no smiles",
+            "do smiles",
+            "programa smiles",
+            "<milhas>",
+            "<pontos>",
+            "fidelidade",
+        ],
+    ),
     (
         "tr",
-        &["<mil>", "<puan", "sadakat", "statü", "miles&smiles"],
+        &[
+            "elite plus",
+            "<mil>",
+            "<puan",
+            "sadakat",
+            "statü",
+            "miles&smiles",
+        ],
     ),
     ("no", &["<poeng>", "bonuspoeng", "medlemskap", "eurobonus"]),
-    ("ru", &["<миль", "<мили>", "бонус", "программа лояльности"]),
+    (
+        "ru",
+        &[
+            "золотой статус",
+            "серебряный статус",
+            "платинов",
+            "<миль",
+            "<мили>",
+            "бонус",
+            "программа лояльности",
+        ],
+    ),
     ("zh", &["里程", "裡程", "积分", "積分", "会员", "會員"]),
     ("ja", &["マイル", "ポイント", "会員", "ステータス"]),
     ("ko", &["마일리지", "마일", "포인트", "회원", "등급"]),

@@ -28,13 +28,13 @@
 //! | `private_message` | a DM or a private channel | decides alone |
 //! | `question` | `?`, a question word or particle in the message's language | 1.0 |
 //! | `help_request` | "help", "please", "hoe kan ik", "können Sie", "도와주세요", ... | 1.0 |
-//! | `complaint` | "unacceptable", "schandalig", "最悪", ... | 0.7 |
-//! | `problem_report` | "not working", "werkt niet", "エラー", "on hold", ... | 0.7 |
+//! | `complaint` | "unacceptable", "schandalig", "最悪", ..., or sarcastic praise | 1.0 |
+//! | `problem_report` | "not working", "werkt niet", "エラー", "on hold", ... | 1.0 |
 //! | `negative_sentiment` | sentiment at or below -0.5 and no complaint phrase ("waardeloze service") | 0.7 |
 //! | `care_topic` | an intent other than complaint and compliment (baggage, refund, ...) | 0.6 |
 //! | `flight_reference` | a flight number such as `KL1234` or `KL 1234` | 0.5 |
 //! | `booking_reference` | a booking code or ticket number (from the PII detector) | 0.6 |
-//! | `addresses_brand` | a configured brand handle such as `@KLM` | 0.4 |
+//! | `addresses_brand` | a configured brand handle such as `@KLM` (with none configured, any `@handle`) | 0.4 |
 //! | `mentions_brand` | a configured brand name such as `KLM` | 0.2 |
 //! | `praise` | thanks and praise | -0.3 |
 //! | `retweet` | starts with `RT @` | -2.0 |
@@ -43,7 +43,8 @@
 //! | `no_request` | a mention with no signal at all | (reason only) |
 //!
 //! The threshold is 1.0, so one request signal (a question, a plea for
-//! help) makes a query on its own, while references need company: a flight
+//! help, a complaint, a report that something does not work) makes a query
+//! on its own, while references need company: a flight
 //! number and the brand handle together (0.9) are what a boarding or
 //! landing post looks like ("Boarding KL1234 to Amsterdam with @KLM") and
 //! stay a mention; with a care topic or a booking code they make a query.
@@ -74,6 +75,7 @@ mod intent;
 pub mod jsonl;
 mod purchase;
 mod reach;
+mod waiting;
 
 pub use duplicate::{normalise, DuplicateSettings};
 pub use intent::{IntentRule, Taxonomy};
@@ -183,8 +185,8 @@ impl Default for KindWeights {
             threshold: 1.0,
             question: 1.0,
             help_request: 1.0,
-            complaint: 0.7,
-            problem_report: 0.7,
+            complaint: 1.0,
+            problem_report: 1.0,
             negative_sentiment: 0.7,
             care_topic: 0.6,
             flight_reference: 0.5,
@@ -235,9 +237,10 @@ pub struct TriageSettings {
     /// Languages the desk answers in; others come out unknown.
     pub languages: Vec<Language>,
     /// The brand's handles (`@KLM`, `@KLM_NL`); matched case-insensitively,
-    /// the `@` is added when missing. With none, a post that opens with any
-    /// `@handle` counts as addressing the brand (it is written to an
-    /// account, and on the brand's inbound stream that is the brand).
+    /// the `@` is added when missing. With none, a post that names any
+    /// `@handle` (not a retweet's quoted author) counts as addressing the
+    /// brand: a post reaches the brand's inbound stream by naming its
+    /// account.
     pub brand_handles: Vec<String>,
     /// The brand's names (`KLM`, `Royal Dutch Airlines`), matched as whole
     /// words, case-insensitively.
@@ -321,6 +324,7 @@ pub struct Triage {
     labels: Vec<Intent>,
     compliment: Option<usize>,
     complaint: Option<usize>,
+    disruption: Option<usize>,
     /// The index of the `purchase` label, if the taxonomy has one.
     purchase: Option<usize>,
     /// Labels that withhold `purchase` (refund, disruption, lost and found).
@@ -411,6 +415,7 @@ impl Triage {
         }
         let compliment = labels.iter().position(|l| *l == Intent::compliment());
         let complaint = labels.iter().position(|l| *l == Intent::complaint());
+        let disruption = labels.iter().position(|l| *l == Intent::disruption());
         let purchase = labels.iter().position(|l| *l == Intent::purchase());
         let care_only = labels
             .iter()
@@ -433,6 +438,7 @@ impl Triage {
             labels,
             compliment,
             complaint,
+            disruption,
             handles,
             names,
             pii: PiiDetector::default(),
@@ -508,14 +514,31 @@ impl Triage {
         let topic = self.labels.iter().zip(&intent_hits).any(|(label, hit)| {
             *hit && *label != Intent::complaint() && *label != Intent::compliment()
         });
+        let asks = question || help;
+        // Praise around a problem, in a negative post, or beside a delay
+        // counted in hours with nothing asked is sarcasm ("on hold for an
+        // hour, bravo 👏", "bag lost again, great", "4 hours late and not
+        // even water. Great 👏"): a complaint, and no praise.
+        let delayed = self
+            .disruption
+            .is_some_and(|index| intent_hits.get(index).copied().unwrap_or(false));
+        let sarcastic = praise
+            && (problem
+                || reads_negative
+                || (delayed && !asks && waiting::counts_a_wait(&lowered)));
+        if sarcastic {
+            if let Some(hit) = self.complaint.and_then(|index| intent_hits.get_mut(index)) {
+                *hit = true;
+            }
+        }
         let signals = Signals {
             topic,
             question,
             help,
-            complaint,
+            complaint: complaint || sarcastic,
             problem,
             negative: sentiment <= NEGATIVE_SENTIMENT,
-            praise: praise && !reads_negative,
+            praise: praise && !reads_negative && !sarcastic,
             flight: has_flight_number(text),
             booking: pii
                 .iter()
@@ -537,7 +560,6 @@ impl Triage {
         // Praise that stands on its own beside a question ("amazing crew last
         // week! how do I add a bag?") is still a compliment; a bare "thanks"
         // before a question is politeness.
-        let asks = signals.question || signals.help;
         if let Some(index) = self.compliment {
             if signals.complaint
                 || complained
@@ -548,13 +570,6 @@ impl Triage {
                 if let Some(hit) = intent_hits.get_mut(index) {
                     *hit = false;
                 }
-            }
-        }
-        // Praise around a problem or in a negative post is sarcasm ("on
-        // hold for an hour, bravo 👏", "bag lost again, great"): a complaint.
-        if praise && (signals.problem || reads_negative) {
-            if let Some(hit) = self.complaint.and_then(|index| intent_hits.get_mut(index)) {
-                *hit = true;
             }
         }
         let mut purchase = None;
@@ -613,7 +628,7 @@ impl Triage {
 
     fn addresses_brand(&self, lowered: &str) -> bool {
         if self.handles.is_empty() {
-            return opens_with_handle(lowered);
+            return !is_retweet(lowered) && names_a_handle(lowered);
         }
         self.handles.iter().any(|handle| {
             lowered.match_indices(handle.as_str()).any(|(at, _)| {
@@ -698,15 +713,19 @@ fn sorted(mut findings: Vec<PiiFinding>) -> Vec<PiiFinding> {
     findings
 }
 
-/// Whether the post opens with an `@handle` (after leading spaces): it is
-/// written to an account, which on a brand's inbound stream is the brand.
-/// Stands in for the brand's handles when none are configured.
-fn opens_with_handle(text: &str) -> bool {
-    let mut chars = text.trim_start().chars();
-    chars.next() == Some('@')
-        && chars
-            .next()
-            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+/// Whether the post names an `@handle` (at its start or after a space; not
+/// in an e-mail address): a post reaches a brand's inbound stream because it
+/// names the brand's account, so when no handles are configured, the handle
+/// a post names stands for the brand.
+fn names_a_handle(text: &str) -> bool {
+    text.match_indices('@').any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        before.is_none_or(|c| c.is_whitespace())
+            && text[at + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    })
 }
 
 /// Whether the text is a retweet (`RT @user...`, also after leading spaces).
