@@ -34,7 +34,7 @@
 //! | `care_topic` | an intent other than complaint and compliment (baggage, refund, ...) | 0.6 |
 //! | `flight_reference` | a flight number such as `KL1234` or `KL 1234` | 0.5 |
 //! | `booking_reference` | a booking code or ticket number (from the PII detector) | 0.6 |
-//! | `addresses_brand` | a configured brand handle such as `@KLM` (with none configured, any `@handle`) | 0.4 |
+//! | `addresses_brand` | a configured brand handle such as `@KLM` (with none configured, an `@handle` opening the post) | 0.4 |
 //! | `mentions_brand` | a configured brand name such as `KLM` | 0.2 |
 //! | `praise` | thanks and praise | -0.3 |
 //! | `retweet` | starts with `RT @` | -2.0 |
@@ -237,10 +237,9 @@ pub struct TriageSettings {
     /// Languages the desk answers in; others come out unknown.
     pub languages: Vec<Language>,
     /// The brand's handles (`@KLM`, `@KLM_NL`); matched case-insensitively,
-    /// the `@` is added when missing. With none, a post that names any
-    /// `@handle` (not a retweet's quoted author) counts as addressing the
-    /// brand: a post reaches the brand's inbound stream by naming its
-    /// account.
+    /// the `@` is added when missing. With none, a post that opens with any
+    /// `@handle` counts as addressing the brand (it is written to an
+    /// account, and on the brand's inbound stream that is the brand).
     pub brand_handles: Vec<String>,
     /// The brand's names (`KLM`, `Royal Dutch Airlines`), matched as whole
     /// words, case-insensitively.
@@ -628,7 +627,7 @@ impl Triage {
 
     fn addresses_brand(&self, lowered: &str) -> bool {
         if self.handles.is_empty() {
-            return !is_retweet(lowered) && names_a_handle(lowered);
+            return opens_with_handle(lowered);
         }
         self.handles.iter().any(|handle| {
             lowered.match_indices(handle.as_str()).any(|(at, _)| {
@@ -713,19 +712,15 @@ fn sorted(mut findings: Vec<PiiFinding>) -> Vec<PiiFinding> {
     findings
 }
 
-/// Whether the post names an `@handle` (at its start or after a space; not
-/// in an e-mail address): a post reaches a brand's inbound stream because it
-/// names the brand's account, so when no handles are configured, the handle
-/// a post names stands for the brand.
-fn names_a_handle(text: &str) -> bool {
-    text.match_indices('@').any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        before.is_none_or(|c| c.is_whitespace())
-            && text[at + 1..]
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_')
-    })
+/// Whether the post opens with an `@handle` (after leading spaces): it is
+/// written to an account, which on a brand's inbound stream is the brand.
+/// Stands in for the brand's handles when none are configured.
+fn opens_with_handle(text: &str) -> bool {
+    let mut chars = text.trim_start().chars();
+    chars.next() == Some('@')
+        && chars
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// Whether the text is a retweet (`RT @user...`, also after leading spaces).
