@@ -5189,6 +5189,7 @@ const PRAISE_CUES: CueTable = &[
     (
         "ja",
         &[
+            "さすが",
             "ありがとう",
             "感謝",
             "最高",

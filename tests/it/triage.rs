@@ -332,6 +332,87 @@ fn an_open_problem_is_no_complaint_but_holds_and_thanks_for_nothing_are() {
 }
 
 #[test]
+fn praise_beside_a_delay_counted_in_hours_is_a_sarcastic_complaint() {
+    let mut triage = triage();
+    for text in [
+        "4 hours late and not even a glass of water. Great job 👏",
+        "Parabéns, 5 horas de atraso e nem uma água. Excelente serviço 👏👏",
+        "3時間遅延して何の説明もなし。さすがですね👏",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert!(
+            verdict.intents.contains(&Intent::disruption()),
+            "{text} {verdict:?}"
+        );
+        assert!(
+            verdict.intents.contains(&Intent::complaint()),
+            "{text} {verdict:?}"
+        );
+        assert!(
+            !verdict.intents.contains(&Intent::compliment()),
+            "{text} {verdict:?}"
+        );
+        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
+    }
+    // Thanks for help with a cancelled flight counts no wait: praise.
+    let text =
+        "Thanks to the crew who rebooked us so quickly when the flight was cancelled, brilliant";
+    let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+    assert!(
+        verdict.intents.contains(&Intent::compliment()),
+        "{verdict:?}"
+    );
+    assert!(
+        !verdict.intents.contains(&Intent::complaint()),
+        "{verdict:?}"
+    );
+}
+
+#[test]
+fn indirect_questions_are_queries_in_several_languages() {
+    let mut triage = triage();
+    for text in [
+        "Wondering if you serve vegan meals on the London to Singapore route",
+        "je voulais savoir si mon chien peut voyager en cabine",
+        "vorrei sapere se posso portare il passeggino fino all'aereo",
+        "Ik vraag me af of mijn dochter van 14 alleen mag vliegen",
+        "quisiera saber si puedo llevar la bici en el avión",
+        "lurer på om jeg kan ta med sykkel på flyet",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
+        assert!(
+            verdict.reasons.contains(&"question".to_owned()),
+            "{text} {verdict:?}"
+        );
+    }
+}
+
+#[test]
+fn vouchers_and_compensation_are_refunds_and_status_is_loyalty() {
+    let mut triage = triage();
+    for text in [
+        "where is the voucher you promised for last week's delay?",
+        "Wo bleibt der Gutschein für den ausgefallenen Flug?",
+        "Die 15 euro voor de wifi wil ik graag terug",
+        "quiero que me devuelvan el dinero del vuelo cancelado",
+    ] {
+        query_with_intent(&mut triage, text, &Intent::refund());
+    }
+    for text in [
+        "Ya soy Oro en Iberia Plus 🥳",
+        "Получил золотой статус, ура",
+        "Elite Plus oldum sonunda 🎉",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert!(
+            verdict.intents.contains(&Intent::loyalty()),
+            "{text} {verdict:?}"
+        );
+    }
+}
+
+#[test]
 fn a_seat_number_is_no_booking_change_but_choosing_a_seat_is() {
     let mut triage = triage();
     for text in [
@@ -837,17 +918,17 @@ fn posts_written_apart_from_the_word_lists_are_triaged_as_labelled() {
     assert_eq!((desk_total, outside_total), (630, 100));
     // Measured when the set was added: 598/630, 95/100, 641/730, 347/637
     // (the first, blind run through examples/triage: 571/630, 95/100, 607/730);
-    // intent labels 375/637 since the intent work of session 18.
+    // since the triage work of session 18: kind 663/730, intent labels 380/637.
     assert!(share(desk_right, desk_total) >= 0.94, "{figures}");
     assert!(share(outside_unknown, outside_total) >= 0.94, "{figures}");
-    assert!(share(kind_right, kind_total) >= 0.87, "{figures}");
-    assert!(share(labels_found, labelled) >= 0.57, "{figures}");
+    assert!(share(kind_right, kind_total) >= 0.89, "{figures}");
+    assert!(share(labels_found, labelled) >= 0.58, "{figures}");
 }
 
-/// Intents as whole label sets on `tests/fixtures/intent_posts.tsv`: 700
-/// posts in the desk's languages, half of them blind (see its header).
-/// Scored like the `triage` tool with no brand handles; `purchase`, which
-/// the set does not label, is left out.
+/// Intents as whole label sets on `tests/fixtures/intent_posts.tsv`: 1,050
+/// posts in the desk's languages from three writers (see its header for
+/// which runs were blind). Scored like the `triage` tool with no brand
+/// handles; `purchase`, which the set does not label, is left out.
 #[test]
 fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
     let text = std::fs::read_to_string(concat!(
@@ -900,16 +981,17 @@ fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
          {labels_expected} expected"
     );
     println!("{figures}");
-    assert_eq!(posts, 700);
-    // Measured when the set was added: 693, 619 and 514 of 700, labels
-    // 484 right of 578 given and 622 expected (precision 0.837, recall
-    // 0.778). Before the session's intent work: 470 sets, precision 0.787,
-    // recall 0.736.
-    assert!(share(language_right, posts) >= 0.97, "{figures}");
-    assert!(share(kind_right, posts) >= 0.86, "{figures}");
-    assert!(share(sets_right, posts) >= 0.71, "{figures}");
-    assert!(share(labels_right, labels_given) >= 0.81, "{figures}");
-    assert!(share(labels_right, labels_expected) >= 0.76, "{figures}");
+    assert_eq!(posts, 1050);
+    // Measured when the set was complete: language 1,023, kind 961 and
+    // label sets 786 of 1,050; labels 746 right of 891 given and 928
+    // expected (precision 0.837, recall 0.804). The code before the
+    // session's intent work: kind 939, label sets 698, precision 0.786,
+    // recall 0.723.
+    assert!(share(language_right, posts) >= 0.96, "{figures}");
+    assert!(share(kind_right, posts) >= 0.89, "{figures}");
+    assert!(share(sets_right, posts) >= 0.73, "{figures}");
+    assert!(share(labels_right, labels_given) >= 0.82, "{figures}");
+    assert!(share(labels_right, labels_expected) >= 0.78, "{figures}");
 }
 
 #[test]
