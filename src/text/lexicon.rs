@@ -4176,6 +4176,8 @@ const HELP_CUES: CueTable = &[
     (
         "fr",
         &[
+            "je souhaiterais",
+            "j'aimerais",
             "aide",
             "aidez",
             "aider",
@@ -4206,6 +4208,9 @@ const HELP_CUES: CueTable = &[
     (
         "es",
         &[
+            "quisiera",
+            "me gustaría",
+            "me gustaria",
             "ayuda",
             "ayúdenme",
             "ayudenme",

@@ -70,6 +70,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod closing;
 mod duplicate;
 mod intent;
 pub mod jsonl;
@@ -501,7 +502,7 @@ impl Triage {
                     }
                 }
             });
-        let [mut question, help, complaint, problem, praise] = cue_hits;
+        let [mut question, help, complaint, problem, mut praise] = cue_hits;
         // Latin, full-width (Chinese, Japanese) and Arabic question marks.
         question |= text.contains(['?', '？', '؟']);
 
@@ -514,6 +515,15 @@ impl Triage {
             *hit && *label != Intent::complaint() && *label != Intent::compliment()
         });
         let asks = question || help;
+        // Thanks only in the closing words of a request ("… I would like my
+        // money back, booking PZ4K8N. Obrigada", "… merci d'avance") is
+        // politeness, not praise.
+        let polite_closing = praise
+            && asks
+            && closing::split_closing(&lowered).is_some_and(|(body, closing)| {
+                closing::thanks(closing) && !self.praises(body, guess.language)
+            });
+        praise &= !polite_closing;
         // Praise around a problem, in a negative post, or beside a delay
         // counted in hours with nothing asked is sarcasm ("on hold for an
         // hour, bravo 👏", "bag lost again, great", "4 hours late and not
@@ -524,6 +534,7 @@ impl Triage {
         let sarcastic = praise
             && (problem
                 || reads_negative
+                || lowered.contains(['🙃', '🙄'])
                 || (delayed && !asks && waiting::counts_a_wait(&lowered)));
         if sarcastic {
             if let Some(hit) = self.complaint.and_then(|index| intent_hits.get_mut(index)) {
@@ -562,6 +573,7 @@ impl Triage {
         if let Some(index) = self.compliment {
             if signals.complaint
                 || complained
+                || polite_closing
                 || signals.problem
                 || reads_negative
                 || (asks && sentiment < PRAISE_BESIDE_A_QUESTION)
@@ -623,6 +635,18 @@ impl Triage {
             classification.reasons.push("near_duplicate".to_owned());
         }
         classification
+    }
+
+    /// Whether `lowered` holds praise in `language` (in any language when
+    /// the language is unknown).
+    fn praises(&self, lowered: &str, language: Option<Language>) -> bool {
+        let mut found = false;
+        self.matcher.for_each_match(lowered, |signal| {
+            if let Signal::Cue(Cue::Praise, cue_language) = signal {
+                found |= language.is_none_or(|l| l == *cue_language);
+            }
+        });
+        found
     }
 
     fn addresses_brand(&self, lowered: &str) -> bool {

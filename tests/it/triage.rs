@@ -369,6 +369,42 @@ fn praise_beside_a_delay_counted_in_hours_is_a_sarcastic_complaint() {
 }
 
 #[test]
+fn thanks_closing_a_request_is_politeness_not_a_compliment() {
+    let mut triage = triage();
+    for text in [
+        "Boa tarde, gostaria de receber o reembolso do voo cancelado TP1350, reserva PZ4K8N. Obrigada",
+        "buongiorno vorrei il rimborso del volo cancellato di ieri, prenotazione QW8E4R, grazie",
+        "je souhaiterais être remboursée de mon billet suite à l'annulation du vol. Merci d'avance",
+    ] {
+        let verdict = query_with_intent(&mut triage, text, &Intent::refund());
+        assert!(!verdict.intents.contains(&Intent::compliment()), "{text} {verdict:?}");
+        assert!(!verdict.reasons.contains(&"praise".to_owned()), "{text} {verdict:?}");
+    }
+    // Praise in the body stays praise, and thanks alone is thanks.
+    for text in [
+        "The crew on KL1234 were wonderful with my kids, thank you",
+        "Thank you so much!",
+    ] {
+        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+        assert!(
+            verdict.intents.contains(&Intent::compliment()),
+            "{text} {verdict:?}"
+        );
+    }
+    // An upside-down or rolling face turns praise into sarcasm.
+    let text = "45 euro for a bag that fit the sizer fine at home. love that for me 🙃";
+    let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+    assert!(
+        verdict.intents.contains(&Intent::complaint()),
+        "{verdict:?}"
+    );
+    assert!(
+        !verdict.intents.contains(&Intent::compliment()),
+        "{verdict:?}"
+    );
+}
+
+#[test]
 fn indirect_questions_are_queries_in_several_languages() {
     let mut triage = triage();
     for text in [
@@ -984,14 +1020,16 @@ fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
     assert_eq!(posts, 1050);
     // Measured when the set was complete: language 1,023, kind 961 and
     // label sets 786 of 1,050; labels 746 right of 891 given and 928
-    // expected (precision 0.837, recall 0.804). The code before the
+    // expected (precision 0.837, recall 0.804). After polite closings and
+    // eye-roll sarcasm: kind 970, label sets 801, labels 754 of 880 given
+    // (precision 0.857, recall 0.812). The code before the
     // session's intent work: kind 939, label sets 698, precision 0.786,
     // recall 0.723.
     assert!(share(language_right, posts) >= 0.96, "{figures}");
-    assert!(share(kind_right, posts) >= 0.89, "{figures}");
-    assert!(share(sets_right, posts) >= 0.73, "{figures}");
-    assert!(share(labels_right, labels_given) >= 0.82, "{figures}");
-    assert!(share(labels_right, labels_expected) >= 0.78, "{figures}");
+    assert!(share(kind_right, posts) >= 0.91, "{figures}");
+    assert!(share(sets_right, posts) >= 0.75, "{figures}");
+    assert!(share(labels_right, labels_given) >= 0.84, "{figures}");
+    assert!(share(labels_right, labels_expected) >= 0.79, "{figures}");
 }
 
 #[test]
