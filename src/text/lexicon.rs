@@ -4464,6 +4464,8 @@ const COMPLAINT_CUES: CueTable = &[
             "impolite",
             "yelled at",
             "disgusted",
+            "not impressed",
+            "unimpressed",
             "not ok",
             "not okay",
         ],
@@ -4978,6 +4980,8 @@ const PRAISE_CUES: CueTable = &[
     (
         "en",
         &[
+            "impressed",
+            "impressive",
             "thank",
             "thanks",
             "<thx",
@@ -5029,6 +5033,7 @@ const PRAISE_CUES: CueTable = &[
     (
         "de",
         &[
+            "respekt",
             "danke",
             "vielen dank",
             "toll",
@@ -5151,6 +5156,8 @@ const PRAISE_CUES: CueTable = &[
     (
         "no",
         &[
+            "bra jobba",
+            "bra jobbet",
             "takk",
             "tusen takk",
             "flott",
@@ -5187,13 +5194,35 @@ const PRAISE_CUES: CueTable = &[
     (
         "zh",
         &[
-            "谢谢", "謝謝", "感谢", "感謝", "很好", "太棒", "棒", "优秀", "優秀", "完美", "喜欢",
-            "喜歡", "满意", "滿意", "赞", "讚", "点赞", "好评",
+            "好吃",
+            "绝了",
+            "真不错",
+            "给力",
+            "谢谢",
+            "謝謝",
+            "感谢",
+            "感謝",
+            "很好",
+            "太棒",
+            "棒",
+            "优秀",
+            "優秀",
+            "完美",
+            "喜欢",
+            "喜歡",
+            "满意",
+            "滿意",
+            "赞",
+            "讚",
+            "点赞",
+            "好评",
         ],
     ),
     (
         "ja",
         &[
+            "美味しい",
+            "おいしい",
             "さすが",
             "ありがとう",
             "感謝",
@@ -5213,6 +5242,7 @@ const PRAISE_CUES: CueTable = &[
     (
         "ko",
         &[
+            "맛있",
             "감사",
             "고맙",
             "최고",
@@ -5230,6 +5260,7 @@ const PRAISE_CUES: CueTable = &[
     (
         "th",
         &[
+            "อร่อย",
             "ขอบคุณ",
             "ดีมาก",
             "ยอดเยี่ยม",
