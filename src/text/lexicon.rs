@@ -4428,6 +4428,11 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "en",
         &[
+            "no information",
+            "no info>",
+            "no explanation",
+            "no updates",
+            "no announcement",
             "terrible",
             "horrible",
             "awful",
@@ -4473,6 +4478,9 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "nl",
         &[
+            "geen informatie",
+            "geen info>",
+            "geen uitleg",
             "schandalig",
             "slecht",
             "belachelijk",
@@ -4501,6 +4509,11 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "de",
         &[
+            "keine information",
+            "keine infos",
+            "keine durchsage",
+            "ohne durchsage",
+            "keine erklärung",
             "schlecht",
             "schrecklich",
             "furchtbar",
@@ -4534,6 +4547,11 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "fr",
         &[
+            "aucune information",
+            "aucune info>",
+            "aucune explication",
+            "sans explication",
+            "sans aucune info",
             "<nul",
             "honteux",
             "honte",
@@ -4566,6 +4584,12 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "es",
         &[
+            "sin información",
+            "sin informacion",
+            "sin explicación",
+            "sin explicacion",
+            "ninguna explicación",
+            "ninguna información",
             "pésimo",
             "pesimo",
             "terrible",
@@ -4596,6 +4620,9 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "it",
         &[
+            "nessuna informazione",
+            "nessuna spiegazione",
+            "senza spiegazion",
             "pessimo",
             "pessima",
             "vergogna",
@@ -4625,6 +4652,11 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "pt",
         &[
+            "sem informação",
+            "sem informacao",
+            "nenhuma informação",
+            "sem explicação",
+            "sem explicacao",
             "péssimo",
             "pessimo",
             "péssima",
@@ -4657,6 +4689,10 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "tr",
         &[
+            "bilgi yok",
+            "açıklama yok",
+            "bilgilendirme yok",
+            "bilgi verilmedi",
             "rezalet",
             "berbat",
             "kötü",
@@ -4687,6 +4723,9 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "no",
         &[
+            "ingen informasjon",
+            "uten informasjon",
+            "ingen forklaring",
             "dårlig",
             "elendig",
             "forferdelig",
@@ -4714,6 +4753,10 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "ru",
         &[
+            "без объяснени",
+            "никакой информации",
+            "ни объяснений",
+            "никаких объяснений",
             "ужасн",
             "отвратительн",
             "безобраз",
@@ -4743,6 +4786,11 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "zh",
         &[
+            "没有解释",
+            "解释都没有",
+            "没有通知",
+            "没有广播",
+            "沒有解釋",
             "太差",
             "差劲",
             "差勁",
@@ -4777,6 +4825,11 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "ja",
         &[
+            "説明もなし",
+            "説明なし",
+            "アナウンスもなし",
+            "アナウンスなし",
+            "説明もない",
             "最悪",
             "ひど",
             "酷い",
@@ -4803,6 +4856,10 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "ko",
         &[
+            "안내 방송 한 번",
+            "안내도 없",
+            "설명도 없",
+            "안내가 없",
             "최악",
             "너무해",
             "너무하",
@@ -4827,6 +4884,9 @@ const COMPLAINT_CUES: CueTable = &[
     (
         "th",
         &[
+            "ไม่มีประกาศ",
+            "ไม่มีการแจ้ง",
+            "ไม่มีคำอธิบาย",
             "แย่",
             "แย่มาก",
             "ห่วย",

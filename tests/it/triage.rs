@@ -1021,16 +1021,16 @@ fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
     // Measured when the set was complete: language 1,023, kind 961 and
     // label sets 786 of 1,050; labels 746 right of 891 given and 928
     // expected (precision 0.837, recall 0.804). After polite closings,
-    // eye-roll sarcasm, wheelchairs out of baggage and praise of food:
-    // kind 972, label sets 813, labels 762 of 883 given (precision 0.863,
-    // recall 0.821). The code before the
+    // eye-roll sarcasm, wheelchairs out of baggage, praise of food and
+    // complaints of no information: kind 973, label sets 819, labels 768
+    // of 888 given (precision 0.865, recall 0.828). The code before the
     // session's intent work: kind 939, label sets 698, precision 0.786,
     // recall 0.723.
     assert!(share(language_right, posts) >= 0.96, "{figures}");
     assert!(share(kind_right, posts) >= 0.91, "{figures}");
-    assert!(share(sets_right, posts) >= 0.76, "{figures}");
-    assert!(share(labels_right, labels_given) >= 0.84, "{figures}");
-    assert!(share(labels_right, labels_expected) >= 0.80, "{figures}");
+    assert!(share(sets_right, posts) >= 0.77, "{figures}");
+    assert!(share(labels_right, labels_given) >= 0.85, "{figures}");
+    assert!(share(labels_right, labels_expected) >= 0.81, "{figures}");
 }
 
 #[test]
