@@ -523,6 +523,8 @@ const REBOOKING: Table = &[
     (
         "fr",
         &[
+            "vol plus tôt",
+            "vol plus tot",
             "replacés",
             "replacé",
             "autre vol",
@@ -538,6 +540,11 @@ const REBOOKING: Table = &[
     (
         "es",
         &[
+            "vuelo antes",
+            "vuelo más temprano",
+            "vuelo mas temprano",
+            "cambiadme",
+            "cámbienme",
             "otro vuelo",
             "nuevo vuelo",
             "reubic",
@@ -553,6 +560,8 @@ const REBOOKING: Table = &[
     (
         "it",
         &[
+            "volo prima",
+            "riproteg",
             "riprotez",
             "altro volo",
             "nuovo volo",
@@ -565,6 +574,7 @@ const REBOOKING: Table = &[
     (
         "pt",
         &[
+            "voo mais cedo",
             "remarc",
             "outro voo",
             "novo voo",
@@ -580,6 +590,8 @@ const REBOOKING: Table = &[
     (
         "tr",
         &[
+            "daha erken",
+            "bir sonraki",
             "başka bir uçuş",
             "yeni uçuş",
             "yeniden rezervasyon",
@@ -592,6 +604,7 @@ const REBOOKING: Table = &[
     (
         "no",
         &[
+            "tidligere fly",
             "booke oss om",
             "ombook",
             "nytt fly",
@@ -606,6 +619,8 @@ const REBOOKING: Table = &[
     (
         "ru",
         &[
+            "более ранний рейс",
+            "ранний рейс",
             "пересадят",
             "пересадите",
             "другой рейс",
@@ -622,6 +637,8 @@ const REBOOKING: Table = &[
     (
         "zh",
         &[
+            "更早的航班",
+            "早一点的航班",
             "改签",
             "改簽",
             "换航班",
@@ -636,6 +653,7 @@ const REBOOKING: Table = &[
     (
         "ja",
         &[
+            "早い便",
             "振替",
             "別の便",
             "予約の取り消し",
@@ -648,6 +666,10 @@ const REBOOKING: Table = &[
     (
         "ko",
         &[
+            "더 빠른 편",
+            "더 이른 편",
+            "더 빠른 거",
+            "더 빠른 비행기",
             "다음 비행기",
             "다른 항공편",
             "재예약",
@@ -661,6 +683,8 @@ const REBOOKING: Table = &[
     (
         "th",
         &[
+            "ไฟลท์ที่เร็วกว่า",
+            "เปลี่ยนเป็นไฟลท์",
             "เปลี่ยนไฟลท์",
             "เปลี่ยนเที่ยวบิน",
             "เที่ยวบินอื่น",
@@ -915,6 +939,10 @@ const BOOKING_CHANGE: Table = &[
     (
         "en",
         &[
+            "special meal",
+            "vegan meal",
+            "vegetarian meal",
+            "bassinet",
             "change my booking",
             "change my flight",
             "change my reservation",
@@ -940,6 +968,8 @@ const BOOKING_CHANGE: Table = &[
     (
         "nl",
         &[
+            "bij te boeken",
+            "erbij boeken",
             "wijzig",
             "naamswijziging",
             "stoel kiezen",
@@ -956,6 +986,8 @@ const BOOKING_CHANGE: Table = &[
     (
         "de",
         &[
+            "babybett",
+            "dazubuchen",
             "buchung ändern",
             "ändern",
             "änderung",
@@ -1059,6 +1091,8 @@ const BOOKING_CHANGE: Table = &[
     (
         "zh",
         &[
+            "清真餐",
+            "特殊餐",
             "更改",
             "修改",
             "选座",
@@ -1071,8 +1105,14 @@ const BOOKING_CHANGE: Table = &[
             "改航班",
         ],
     ),
-    ("ja", &["変更", "座席指定", "席を指定", "追加"]),
-    ("ko", &["변경", "좌석 지정", "좌석 선택", "추가"]),
+    (
+        "ja",
+        &["バシネット", "変更", "座席指定", "席を指定", "追加"],
+    ),
+    (
+        "ko",
+        &["수정 가능", "변경", "좌석 지정", "좌석 선택", "추가"],
+    ),
     (
         "th",
         &["เปลี่ยน", "เลือกที่นั่ง", "จองที่นั่ง", "เพิ่ม", "แก้ไข", "เลื่อนวัน"],

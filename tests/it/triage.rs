@@ -954,11 +954,11 @@ fn posts_written_apart_from_the_word_lists_are_triaged_as_labelled() {
     assert_eq!((desk_total, outside_total), (630, 100));
     // Measured when the set was added: 598/630, 95/100, 641/730, 347/637
     // (the first, blind run through examples/triage: 571/630, 95/100, 607/730);
-    // since the triage work of session 18: kind 663/730, intent labels 380/637.
+    // since the triage work of session 18: kind 662/730, intent labels 397/637.
     assert!(share(desk_right, desk_total) >= 0.94, "{figures}");
     assert!(share(outside_unknown, outside_total) >= 0.94, "{figures}");
     assert!(share(kind_right, kind_total) >= 0.89, "{figures}");
-    assert!(share(labels_found, labelled) >= 0.58, "{figures}");
+    assert!(share(labels_found, labelled) >= 0.61, "{figures}");
 }
 
 /// Intents as whole label sets on `tests/fixtures/intent_posts.tsv`: 1,050
@@ -1022,15 +1022,16 @@ fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
     // label sets 786 of 1,050; labels 746 right of 891 given and 928
     // expected (precision 0.837, recall 0.804). After polite closings,
     // eye-roll sarcasm, wheelchairs out of baggage, praise of food and
-    // complaints of no information: kind 973, label sets 819, labels 768
-    // of 888 given (precision 0.865, recall 0.828). The code before the
+    // complaints of no information, earlier-flight and add-on phrases:
+    // kind 973, label sets 826, labels 776 of 896 given (precision 0.866,
+    // recall 0.836). The code before the
     // session's intent work: kind 939, label sets 698, precision 0.786,
     // recall 0.723.
     assert!(share(language_right, posts) >= 0.96, "{figures}");
     assert!(share(kind_right, posts) >= 0.91, "{figures}");
-    assert!(share(sets_right, posts) >= 0.77, "{figures}");
+    assert!(share(sets_right, posts) >= 0.78, "{figures}");
     assert!(share(labels_right, labels_given) >= 0.85, "{figures}");
-    assert!(share(labels_right, labels_expected) >= 0.81, "{figures}");
+    assert!(share(labels_right, labels_expected) >= 0.82, "{figures}");
 }
 
 #[test]
