@@ -37,6 +37,25 @@ fn query_with_intent(triage: &mut Triage, text: &str, intent: &Intent) -> Classi
     verdict
 }
 
+/// Classifies `text` as a public post and asserts that its intents include
+/// every label of `has` and none of `lacks`; returns the classification.
+fn labelled(triage: &mut Triage, text: &str, has: &[Intent], lacks: &[Intent]) -> Classification {
+    let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
+    for label in has {
+        assert!(
+            verdict.intents.contains(label),
+            "{label} in {text} {verdict:?}"
+        );
+    }
+    for label in lacks {
+        assert!(
+            !verdict.intents.contains(label),
+            "no {label} in {text} {verdict:?}"
+        );
+    }
+    verdict
+}
+
 fn kind_of(triage: &mut Triage, text: &str) -> Kind {
     triage
         .classify(&post("@someone", text, start()), &TriageContext::default())
@@ -305,11 +324,8 @@ fn an_open_problem_is_no_complaint_but_holds_and_thanks_for_nothing_are() {
             Intent::lost_and_found(),
         ),
     ] {
-        let verdict = query_with_intent(&mut triage, text, &topic);
-        assert!(
-            !verdict.intents.contains(&Intent::complaint()),
-            "{text} {verdict:?}"
-        );
+        query_with_intent(&mut triage, text, &topic);
+        labelled(&mut triage, text, &[], &[Intent::complaint()]);
     }
     // Hold times, calls cut off and thanks that mean the opposite are.
     for text in [
@@ -319,14 +335,11 @@ fn an_open_problem_is_no_complaint_but_holds_and_thanks_for_nothing_are() {
         "客服电话一直打不通",
         "Gate change 10 minutes before boarding, we missed the flight. Thanks for nothing",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert!(
-            verdict.intents.contains(&Intent::complaint()),
-            "{text} {verdict:?}"
-        );
-        assert!(
-            !verdict.intents.contains(&Intent::compliment()),
-            "{text} {verdict:?}"
+        labelled(
+            &mut triage,
+            text,
+            &[Intent::complaint()],
+            &[Intent::compliment()],
         );
     }
 }
@@ -339,32 +352,22 @@ fn praise_beside_a_delay_counted_in_hours_is_a_sarcastic_complaint() {
         "Parabéns, 5 horas de atraso e nem uma água. Excelente serviço 👏👏",
         "3時間遅延して何の説明もなし。さすがですね👏",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert!(
-            verdict.intents.contains(&Intent::disruption()),
-            "{text} {verdict:?}"
-        );
-        assert!(
-            verdict.intents.contains(&Intent::complaint()),
-            "{text} {verdict:?}"
-        );
-        assert!(
-            !verdict.intents.contains(&Intent::compliment()),
-            "{text} {verdict:?}"
+        let verdict = labelled(
+            &mut triage,
+            text,
+            &[Intent::disruption(), Intent::complaint()],
+            &[Intent::compliment()],
         );
         assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
     }
     // Thanks for help with a cancelled flight counts no wait: praise.
     let text =
         "Thanks to the crew who rebooked us so quickly when the flight was cancelled, brilliant";
-    let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-    assert!(
-        verdict.intents.contains(&Intent::compliment()),
-        "{verdict:?}"
-    );
-    assert!(
-        !verdict.intents.contains(&Intent::complaint()),
-        "{verdict:?}"
+    labelled(
+        &mut triage,
+        text,
+        &[Intent::compliment()],
+        &[Intent::complaint()],
     );
 }
 
@@ -385,22 +388,14 @@ fn thanks_closing_a_request_is_politeness_not_a_compliment() {
         "The crew on KL1234 were wonderful with my kids, thank you",
         "Thank you so much!",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert!(
-            verdict.intents.contains(&Intent::compliment()),
-            "{text} {verdict:?}"
-        );
+        labelled(&mut triage, text, &[Intent::compliment()], &[]);
     }
     // An upside-down or rolling face turns praise into sarcasm.
-    let text = "45 euro for a bag that fit the sizer fine at home. love that for me 🙃";
-    let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-    assert!(
-        verdict.intents.contains(&Intent::complaint()),
-        "{verdict:?}"
-    );
-    assert!(
-        !verdict.intents.contains(&Intent::compliment()),
-        "{verdict:?}"
+    labelled(
+        &mut triage,
+        "45 euro for a bag that fit the sizer fine at home. love that for me 🙃",
+        &[Intent::complaint()],
+        &[Intent::compliment()],
     );
 }
 
@@ -440,11 +435,7 @@ fn vouchers_and_compensation_are_refunds_and_status_is_loyalty() {
         "Получил золотой статус, ура",
         "Elite Plus oldum sonunda 🎉",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert!(
-            verdict.intents.contains(&Intent::loyalty()),
-            "{text} {verdict:?}"
-        );
+        labelled(&mut triage, text, &[Intent::loyalty()], &[]);
     }
 }
 
@@ -456,11 +447,7 @@ fn a_seat_number_is_no_booking_change_but_choosing_a_seat_is() {
         "座席のモニター壊れてて12時間何もできなかった",
         "j'ai oublié mon casque dans la poche du siège 32F",
     ] {
-        let verdict = triage.classify(&post("@a", text, start()), &TriageContext::default());
-        assert!(
-            !verdict.intents.contains(&Intent::booking_change()),
-            "{text} {verdict:?}"
-        );
+        labelled(&mut triage, text, &[], &[Intent::booking_change()]);
     }
     for text in [
         "how do I choose a seat on my flight to Oslo?",
