@@ -3888,7 +3888,7 @@ const QUESTION_CUES: CueTable = &[
     (
         "tr",
         &[
-            "acaba",
+            "<acaba>",
             "<mı>",
             "<mi>",
             "<mu>",
@@ -4471,7 +4471,7 @@ const COMPLAINT_CUES: CueTable = &[
             "disgusted",
             "not impressed",
             "unimpressed",
-            "not ok",
+            "not ok>",
             "not okay",
         ],
     ),
@@ -5093,7 +5093,7 @@ const PRAISE_CUES: CueTable = &[
     (
         "de",
         &[
-            "respekt",
+            "<respekt>",
             "danke",
             "vielen dank",
             "toll",

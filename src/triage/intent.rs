@@ -591,7 +591,7 @@ const REBOOKING: Table = &[
         "tr",
         &[
             "daha erken",
-            "bir sonraki",
+            "uçuşuna alabilir",
             "başka bir uçuş",
             "yeni uçuş",
             "yeniden rezervasyon",
@@ -620,7 +620,6 @@ const REBOOKING: Table = &[
         "ru",
         &[
             "более ранний рейс",
-            "ранний рейс",
             "пересадят",
             "пересадите",
             "другой рейс",
@@ -653,7 +652,8 @@ const REBOOKING: Table = &[
     (
         "ja",
         &[
-            "早い便",
+            "もっと早い便",
+            "早い便に変更",
             "振替",
             "別の便",
             "予約の取り消し",
@@ -940,8 +940,6 @@ const BOOKING_CHANGE: Table = &[
         "en",
         &[
             "special meal",
-            "vegan meal",
-            "vegetarian meal",
             "bassinet",
             "change my booking",
             "change my flight",
@@ -1091,7 +1089,6 @@ const BOOKING_CHANGE: Table = &[
     (
         "zh",
         &[
-            "清真餐",
             "特殊餐",
             "更改",
             "修改",
