@@ -44,9 +44,8 @@ pub(super) fn thanks(closing: &str) -> bool {
 /// and follows at least three words. `None` when the post has no such
 /// closing.
 pub(super) fn split_closing(text: &str) -> Option<(&str, &str)> {
-    let trimmed = text.trim_end_matches(|c: char| {
-        CLAUSE_ENDS.contains(&c) || c.is_whitespace() || !(c.is_alphanumeric() || c == '\'')
-    });
+    // Marks, spaces and emoji after the last word.
+    let trimmed = text.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '\''));
     let cut = trimmed.rfind(CLAUSE_ENDS)?;
     let (body, rest) = trimmed.split_at(cut);
     let closing = rest.get(rest.chars().next()?.len_utf8()..)?.trim();

@@ -55,8 +55,12 @@ impl IntentRule {
 ///   or asks for help with no more than mild praise ("thanks, but where is
 ///   my bag?" and "thanks for ruining my trip" are not praise; "amazing
 ///   crew last week! how do I add a bag?" is);
-/// - praise around a reported problem or in a negative post is sarcasm and
-///   reports `complaint` ("on hold for an hour, bravo 👏");
+/// - praise around a reported problem, in a negative post, beside 🙃 or 🙄,
+///   or beside a delay counted in hours with nothing asked is sarcasm and
+///   reports `complaint` ("on hold for an hour, bravo 👏", "4 hours late and
+///   not even water. Great 👏");
+/// - thanks only in the closing words of a request ("… I would like my
+///   money back. Thank you") is politeness, not a compliment;
 /// - the airline `complaint` phrases are the complaint cues of
 ///   [`crate::text::lexicon::cues`] less those that only say a problem is
 ///   still open (a wait, a loss, nobody answering: "still waiting for my
@@ -1765,6 +1769,29 @@ mod tests {
                     rule.label
                 );
             }
+        }
+    }
+
+    #[test]
+    fn open_problem_phrases_are_complaint_cues_left_out_of_the_complaint_label() {
+        let complaint = Taxonomy::airline()
+            .rules
+            .into_iter()
+            .find(|rule| rule.label == Intent::complaint())
+            .unwrap();
+        for (code, phrases) in NOT_A_COMPLAINT {
+            let language: Language = code.parse().unwrap();
+            let listed = &complaint.keywords[&language];
+            for phrase in *phrases {
+                // Each one is a cue (so it still makes a post a query) ...
+                assert!(
+                    cues(Cue::Complaint, language).contains(phrase),
+                    "{code}: {phrase} is no complaint cue"
+                );
+                // ... that the complaint label does not use.
+                assert!(!listed.iter().any(|p| p == phrase), "{code}: {phrase}");
+            }
+            assert!(listed.len() > phrases.len(), "{code}");
         }
     }
 
