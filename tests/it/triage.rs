@@ -948,8 +948,8 @@ fn posts_written_apart_from_the_word_lists_are_triaged_as_labelled() {
     assert!(share(labels_found, labelled) >= 0.61, "{figures}");
 }
 
-/// Intents as whole label sets on `tests/fixtures/intent_posts.tsv`: 1,050
-/// posts in the desk's languages from three writers (see its header for
+/// Intents as whole label sets on `tests/fixtures/intent_posts.tsv`: 1,400
+/// posts in the desk's languages from four writers (see its header for
 /// which runs were blind). Scored like the `triage` tool with no brand
 /// handles; `purchase`, which the set does not label, is left out.
 #[test]
@@ -1004,21 +1004,18 @@ fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
          {labels_expected} expected"
     );
     println!("{figures}");
-    assert_eq!(posts, 1050);
-    // Measured when the set was complete: language 1,023, kind 961 and
-    // label sets 786 of 1,050; labels 746 right of 891 given and 928
-    // expected (precision 0.837, recall 0.804). After polite closings,
-    // eye-roll sarcasm, wheelchairs out of baggage, praise of food and
-    // complaints of no information, earlier-flight and add-on phrases:
-    // kind 973, label sets 823, labels 773 of 893 given (precision 0.866,
-    // recall 0.833). The code before the
-    // session's intent work: kind 939, label sets 698, precision 0.786,
-    // recall 0.723.
+    assert_eq!(posts, 1400);
+    // Measured when the set was complete: language 1,366, kind 1,296 and
+    // label sets 1,077 of 1,400; labels 958 right of 1,124 given and 1,185
+    // expected (precision 0.852, recall 0.808). The code before session
+    // 18's triage work: kind 1,253, label sets 927, precision 0.775,
+    // recall 0.704. On set F alone, run only with both: label sets 229 →
+    // 254 of 350, kind 314 → 323.
     assert!(share(language_right, posts) >= 0.96, "{figures}");
     assert!(share(kind_right, posts) >= 0.91, "{figures}");
-    assert!(share(sets_right, posts) >= 0.78, "{figures}");
-    assert!(share(labels_right, labels_given) >= 0.85, "{figures}");
-    assert!(share(labels_right, labels_expected) >= 0.82, "{figures}");
+    assert!(share(sets_right, posts) >= 0.76, "{figures}");
+    assert!(share(labels_right, labels_given) >= 0.84, "{figures}");
+    assert!(share(labels_right, labels_expected) >= 0.80, "{figures}");
 }
 
 #[test]
