@@ -58,7 +58,7 @@ impl IntentRule {
 /// - praise around a reported problem, in a negative post, beside 🙃 or 🙄,
 ///   or beside a delay counted in hours with nothing asked is sarcasm and
 ///   reports `complaint` ("on hold for an hour, bravo 👏", "4 hours late and
-///   not even water. Great 👏");
+///   not even water. Great 👏"), with a sentiment of -0.3 or below;
 /// - thanks only in the closing words of a request ("… I would like my
 ///   money back. Thank you") is politeness, not a compliment;
 /// - the airline `complaint` phrases are the complaint cues of

@@ -139,6 +139,10 @@ const SCORE_TOLERANCE: f32 = 1e-4;
 /// [`KindWeights::negative_sentiment`].
 pub const NEGATIVE_SENTIMENT: f32 = -0.5;
 
+/// The least negative sentiment a sarcastic post is given: its praise words
+/// read positive to a lexicon, its meaning is negative.
+const SARCASM_SENTIMENT: f32 = 0.3;
+
 /// The sentiment from which praise in a post that also asks something is
 /// kept as a compliment (the praise carries the post, it is not a polite
 /// "thanks" ahead of the question).
@@ -630,7 +634,12 @@ impl Triage {
             reasons,
             purchase,
         }
-        .with_sentiment(sentiment);
+        // Sarcastic praise reads the other way round.
+        .with_sentiment(if sarcastic {
+            -sentiment.abs().max(SARCASM_SENTIMENT)
+        } else {
+            sentiment
+        });
         if near_duplicate {
             classification.reasons.push("near_duplicate".to_owned());
         }

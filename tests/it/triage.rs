@@ -359,6 +359,8 @@ fn praise_beside_a_delay_counted_in_hours_is_a_sarcastic_complaint() {
             &[Intent::compliment()],
         );
         assert_eq!(verdict.kind, Kind::Query, "{text} {verdict:?}");
+        // Its praise words read positive; the post does not.
+        assert!(verdict.sentiment <= -0.3, "{text} {verdict:?}");
     }
     // Thanks for help with a cancelled flight counts no wait: praise.
     let text =
