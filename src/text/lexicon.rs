@@ -3530,13 +3530,19 @@ pub fn cues(cue: Cue, language: Language) -> &'static [&'static str] {
         Cue::Praise => PRAISE_CUES,
         Cue::PastPayment => PAST_PAYMENT_CUES,
     };
+    phrases_in(table, language)
+}
+
+/// A table of phrases per language code.
+pub(crate) type CueTable = &'static [(&'static str, &'static [&'static str])];
+
+/// The phrases `table` holds for `language` (none when it has no row).
+pub(crate) fn phrases_in(table: CueTable, language: Language) -> &'static [&'static str] {
     table
         .iter()
         .find(|(code, _)| *code == language.as_str())
         .map_or(&[], |(_, phrases)| *phrases)
 }
-
-type CueTable = &'static [(&'static str, &'static [&'static str])];
 
 const PAST_PAYMENT_CUES: CueTable = &[
     (

@@ -1,7 +1,7 @@
 //! The intent taxonomy: labels with keywords per language, airline defaults.
 
 use crate::model::{Intent, Language};
-use crate::text::lexicon::{cues, Cue};
+use crate::text::lexicon::{cues, phrases_in, Cue, CueTable};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -128,7 +128,7 @@ impl Taxonomy {
         let mut complaint = IntentRule::new(Intent::complaint());
         let mut compliment = IntentRule::new(Intent::compliment());
         for language in Language::REFERENCE_DESK {
-            let open_problem = phrases_for(NOT_A_COMPLAINT, language);
+            let open_problem = phrases_in(NOT_A_COMPLAINT, language);
             let complaint_cues = cues(Cue::Complaint, language)
                 .iter()
                 .copied()
@@ -137,7 +137,7 @@ impl Taxonomy {
                 .with_keywords(language, complaint_cues)
                 .with_keywords(
                     language,
-                    phrases_for(SERVICE_COMPLAINT, language).iter().copied(),
+                    phrases_in(SERVICE_COMPLAINT, language).iter().copied(),
                 );
             compliment =
                 compliment.with_keywords(language, cues(Cue::Praise, language).iter().copied());
@@ -159,15 +159,7 @@ fn rule_from(label: Intent, table: &[(&str, &[&str])]) -> IntentRule {
     rule
 }
 
-type Table = &'static [(&'static str, &'static [&'static str])];
-
-/// The phrases a table holds for `language` (none when it has no row).
-fn phrases_for(table: Table, language: Language) -> &'static [&'static str] {
-    table
-        .iter()
-        .find(|(code, _)| *code == language.as_str())
-        .map_or(&[], |(_, phrases)| *phrases)
-}
+type Table = CueTable;
 
 /// Complaint cues that say a problem is still open (a loss, a wait,
 /// nobody answering) rather than that the customer is displeased with the

@@ -532,18 +532,14 @@ impl Triage {
         // counted in hours with nothing asked is sarcasm ("on hold for an
         // hour, bravo 👏", "bag lost again, great", "4 hours late and not
         // even water. Great 👏"): a complaint, and no praise.
-        let delayed = self
-            .disruption
-            .is_some_and(|index| intent_hits.get(index).copied().unwrap_or(false));
+        let delayed = label_found(&intent_hits, self.disruption);
         let sarcastic = praise
             && (problem
                 || reads_negative
                 || lowered.contains(['🙃', '🙄'])
                 || (delayed && !asks && waiting::counts_a_wait(&lowered)));
         if sarcastic {
-            if let Some(hit) = self.complaint.and_then(|index| intent_hits.get_mut(index)) {
-                *hit = true;
-            }
+            set_label(&mut intent_hits, self.complaint, true);
         }
         let signals = Signals {
             topic,
@@ -568,31 +564,25 @@ impl Triage {
         };
         let (kind, reasons) = self.decide(message, &signals);
 
-        let complained = self
-            .complaint
-            .is_some_and(|index| intent_hits.get(index).copied().unwrap_or(false));
+        let complained = label_found(&intent_hits, self.complaint);
         // Praise that stands on its own beside a question ("amazing crew last
         // week! how do I add a bag?") is still a compliment; a bare "thanks"
         // before a question is politeness.
-        if let Some(index) = self.compliment {
-            if signals.complaint
-                || complained
-                || polite_closing
-                || signals.problem
-                || reads_negative
-                || (asks && sentiment < PRAISE_BESIDE_A_QUESTION)
-            {
-                if let Some(hit) = intent_hits.get_mut(index) {
-                    *hit = false;
-                }
-            }
+        if signals.complaint
+            || complained
+            || polite_closing
+            || signals.problem
+            || reads_negative
+            || (asks && sentiment < PRAISE_BESIDE_A_QUESTION)
+        {
+            set_label(&mut intent_hits, self.compliment, false);
         }
         let mut purchase = None;
         if let Some(index) = self.purchase {
             let care = self
                 .care_only
                 .iter()
-                .any(|i| intent_hits.get(*i).copied().unwrap_or(false));
+                .any(|index| label_found(&intent_hits, Some(*index)));
             if let Some(hit) = intent_hits.get_mut(index) {
                 if *hit
                     && (signals.complaint
@@ -743,6 +733,19 @@ struct Signals {
 fn sorted(mut findings: Vec<PiiFinding>) -> Vec<PiiFinding> {
     findings.sort_by_key(|f| (f.start, f.end));
     findings
+}
+
+/// Whether the taxonomy has the label at `index` and the post carries it.
+fn label_found(hits: &[bool], index: Option<usize>) -> bool {
+    index.is_some_and(|index| hits.get(index).copied().unwrap_or(false))
+}
+
+/// Sets whether the post carries the label at `index`, when the taxonomy
+/// has it.
+fn set_label(hits: &mut [bool], index: Option<usize>, found: bool) {
+    if let Some(hit) = index.and_then(|index| hits.get_mut(index)) {
+        *hit = found;
+    }
 }
 
 /// Whether the post opens with an `@handle` (after leading spaces): it is

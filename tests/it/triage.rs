@@ -56,6 +56,46 @@ fn labelled(triage: &mut Triage, text: &str, has: &[Intent], lacks: &[Intent]) -
     verdict
 }
 
+/// One post of a labelled fixture (`language<TAB>kind<TAB>intents<TAB>text`)
+/// with the verdict triage gave it.
+struct FixturePost<'a> {
+    language: &'a str,
+    kind: Kind,
+    intents: &'a str,
+    verdict: Classification,
+}
+
+/// Classifies every post of a labelled fixture in order, one minute apart,
+/// each from its own author; `#` lines are comments.
+fn classify_fixture<'a>(triage: &mut Triage, text: &'a str) -> Vec<FixturePost<'a>> {
+    let lines = text.lines().filter(|l| !l.starts_with('#'));
+    lines
+        .enumerate()
+        .map(|(n, line)| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [language, kind, intents, body] = fields[..] else {
+                panic!("line {n}: {line}");
+            };
+            let at = start() + Duration::minutes(n as i64);
+            let verdict = triage.classify(
+                &post(&format!("@c{n}"), body, at),
+                &TriageContext::default(),
+            );
+            let kind = if kind == "query" {
+                Kind::Query
+            } else {
+                Kind::Mention
+            };
+            FixturePost {
+                language,
+                kind,
+                intents,
+                verdict,
+            }
+        })
+        .collect()
+}
+
 fn kind_of(triage: &mut Triage, text: &str) -> Kind {
     triage
         .classify(&post("@someone", text, start()), &TriageContext::default())
@@ -902,16 +942,13 @@ fn posts_written_apart_from_the_word_lists_are_triaged_as_labelled() {
     let (mut outside_total, mut outside_unknown) = (0u32, 0u32);
     let (mut kind_total, mut kind_right) = (0u32, 0u32);
     let (mut labelled, mut labels_found) = (0u32, 0u32);
-    for (n, line) in text.lines().filter(|l| !l.starts_with('#')).enumerate() {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [language, kind, intents, body] = fields[..] else {
-            panic!("line {n}: {line}");
-        };
-        let at = start() + Duration::minutes(n as i64);
-        let verdict = triage.classify(
-            &post(&format!("@c{n}"), body, at),
-            &TriageContext::default(),
-        );
+    for FixturePost {
+        language,
+        kind: expected_kind,
+        intents,
+        verdict,
+    } in classify_fixture(&mut triage, &text)
+    {
         let got = verdict.language.map(|l| l.to_string());
         if desk.iter().any(|d| d == language) {
             desk_total += 1;
@@ -920,11 +957,6 @@ fn posts_written_apart_from_the_word_lists_are_triaged_as_labelled() {
             outside_total += 1;
             outside_unknown += u32::from(got.is_none());
         }
-        let expected_kind = if kind == "query" {
-            Kind::Query
-        } else {
-            Kind::Mention
-        };
         kind_total += 1;
         kind_right += u32::from(verdict.kind == expected_kind);
         if intents != "-" && intents != "none" {
@@ -964,24 +996,16 @@ fn intent_label_sets_match_posts_written_apart_from_the_phrase_lists() {
     let mut triage = Triage::new(TriageSettings::default()).unwrap();
     let (mut posts, mut language_right, mut kind_right, mut sets_right) = (0u32, 0, 0, 0);
     let (mut labels_right, mut labels_given, mut labels_expected) = (0u32, 0u32, 0u32);
-    for (n, line) in text.lines().filter(|l| !l.starts_with('#')).enumerate() {
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [language, kind, intents, body] = fields[..] else {
-            panic!("line {n}: {line}");
-        };
-        let at = start() + Duration::minutes(n as i64);
-        let verdict = triage.classify(
-            &post(&format!("@c{n}"), body, at),
-            &TriageContext::default(),
-        );
+    for FixturePost {
+        language,
+        kind: expected_kind,
+        intents,
+        verdict,
+    } in classify_fixture(&mut triage, &text)
+    {
         posts += 1;
         language_right +=
             u32::from(verdict.language.map(|l| l.to_string()).as_deref() == Some(language));
-        let expected_kind = if kind == "query" {
-            Kind::Query
-        } else {
-            Kind::Mention
-        };
         kind_right += u32::from(verdict.kind == expected_kind);
         let expected: BTreeSet<Intent> = intents
             .split(',')
